@@ -1,0 +1,33 @@
+"""The staff site's navigation: each app contributes entries shown to the roles that may use them."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    order: int
+    visible: Callable[[object], bool]
+
+
+_entries: list[NavEntry] = []
+
+
+def register(label, url_name: str, order: int, visible: Callable[[object], bool] = lambda user: True) -> None:
+    _entries.append(NavEntry(label, url_name, order, visible))
+
+
+def entries_for(user) -> list[dict]:
+    items = []
+    for entry in sorted(_entries, key=lambda e: e.order):
+        if not entry.visible(user):
+            continue
+        try:
+            items.append({"label": entry.label, "url": reverse(entry.url_name), "name": entry.url_name})
+        except NoReverseMatch:
+            continue
+    return items
