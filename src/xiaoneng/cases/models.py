@@ -110,6 +110,8 @@ class Case(models.Model):
     calendar_confirmed = models.BooleanField(_("日历已确认"), default=True)
     next_check_at = models.DateTimeField(_("下次检查时间"), null=True, blank=True)
     clock = models.JSONField(_("计时明细"), default=dict, blank=True)
+    # Every live time-rule threshold [{"rule", "level", "step", "at"}]: the sweep raises the passed ones.
+    deadlines = models.JSONField(_("时限节点"), default=list, blank=True)
 
     event_count = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
