@@ -1,0 +1,81 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .models import CalendarChange, CalendarDay, CalendarYear, DaySource
+from .services import clear_override, set_override
+
+
+class CalendarDayForm(forms.ModelForm):
+    reason = forms.CharField(label=_("原因"), max_length=255, required=True)
+
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "region", "reason"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Every add/change is an override recorded with who and why (through the service, which notifies cases)."""
+
+    form = CalendarDayForm
+    list_display = ["date", "kind", "source", "region", "reason", "changed_by", "changed_at"]
+    list_filter = ["kind", "source", "date"]
+    search_fields = ["date", "reason", "region__name", "region__code"]
+    date_hierarchy = "date"
+    autocomplete_fields = []
+    list_select_related = ["region", "changed_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            ["date", "region", "source", "changed_by", "changed_at"]
+            if obj
+            else ["source", "changed_by", "changed_at"]
+        )
+
+    def save_model(self, request, obj, form, change):
+        saved = set_override(obj.date, obj.kind, obj.reason, request.user, obj.region)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        if obj.source == DaySource.OFFICIAL:
+            messages.error(request, _("国务院公布的日期不能删除，请添加人工调整。"))
+            return
+        clear_override(obj.date, _("管理后台删除调整"), request.user, obj.region)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.source == DaySource.OVERRIDE
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deletions go one by one through the service
+        return actions
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "source", "note", "confirmed_by", "confirmed_at"]
+    readonly_fields = ["source", "confirmed_by", "confirmed_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.confirmed_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CalendarChange)
+class CalendarChangeAdmin(admin.ModelAdmin):
+    list_display = ["date", "region", "old_kind", "new_kind", "reason", "changed_by", "changed_at"]
+    list_filter = ["new_kind"]
+    search_fields = ["reason", "region__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
