@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "xiaoneng.cases"
     verbose_name = _("办件")
+
+    def ready(self) -> None:
+        from xiaoneng.core import periodic
+
+        from . import receivers  # noqa: F401  (calendar changes re-project open cases)
+        from .audit import daily_digest
+
+        periodic.register("cases.chain_digest", 24 * 3600, daily_digest)

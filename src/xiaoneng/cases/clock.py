@@ -60,8 +60,13 @@ Conventions (domain-rules §2 and the choices made where the rules are silent)
   procedure, a correction in review, or a pre-acceptance correction (waiting on the applicant) is open;
   otherwise the highest passed level of the phase's own rule (``case_limit`` once accepted, ``pre_acceptance``
   before), computed from the policy thresholds even if that rule is disabled.
+* ``next_check_at``: the earliest deadline ``at`` strictly after ``now`` — and also the deemed-acceptance and
+  超时默认 instants, which change the clock without an event (under the default policy they coincide with the
+  ``pre_acceptance`` red and ``step_limit`` yellow thresholds; they matter only when those rules are disabled).
 * ``elapsed_seconds`` / ``suspended_seconds``: working seconds from ``clock_start`` to ``min(now, decided or
-  closed)``, active resp. excluded. ``closed_at`` is when no rule remains live: delivery, rejection,
+  closed)``, active resp. excluded. ``elapsed_days`` / ``suspended_days`` are working days, or — for
+  natural-day items, as the exchange API shows them — natural days: wall-clock time from 00:00 after the
+  acceptance date (``elapsed_calendar_seconds`` / ``suspended_calendar_seconds``) / 86 400. ``closed_at`` is when no rule remains live: delivery, rejection,
   withdrawal or return (a decided but undelivered case has ``closed_at = None``).
 """
 
@@ -70,8 +75,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -92,6 +98,7 @@ __all__ = [
 ]
 
 ONE_SECOND = timedelta(seconds=1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 EVENT_TYPES = (
     "submitted",
@@ -292,8 +299,10 @@ class Clock:
     decided_at: datetime | None
     delivered_at: datetime | None
     closed_at: datetime | None
-    elapsed_seconds: int
-    suspended_seconds: int
+    elapsed_seconds: int  # working seconds (office hours on working days), excluded time not counted
+    suspended_seconds: int  # excluded working seconds
+    elapsed_calendar_seconds: int  # wall-clock seconds since 00:00 after the acceptance date, minus excluded
+    suspended_calendar_seconds: int  # wall-clock length of the excluded intervals
     extended_days: int
     promised_due: datetime | None
     statutory_due: datetime | None
@@ -312,10 +321,15 @@ class Clock:
 
     @property
     def elapsed_days(self) -> float:
+        """Working days, or natural days for natural-day items (exchange API), to one decimal."""
+        if self.unit == "natural_day":
+            return round(self.elapsed_calendar_seconds / 86400, 1)
         return round(self.elapsed_seconds / self.seconds_per_day, 1)
 
     @property
     def suspended_days(self) -> float:
+        if self.unit == "natural_day":
+            return round(self.suspended_calendar_seconds / 86400, 1)
         return round(self.suspended_seconds / self.seconds_per_day, 1)
 
     def as_dict(self) -> dict[str, Any]:
@@ -773,7 +787,7 @@ def compute_clock(
 
     # Case limits.
     clock_start = promised_due = statutory_due = None
-    elapsed = suspended = 0
+    elapsed = suspended = cal_elapsed = cal_suspended = 0
     if f.accepted_at is not None:
         accepted_at = f.accepted_at
         clock_start = cal.clock_start(accepted_at)
@@ -791,6 +805,15 @@ def compute_clock(
         if end > clock_start:
             suspended = _excluded(cal, intervals, clock_start, end)
             elapsed = max(cal.working_seconds_between(clock_start, end) - suspended, 0)
+        tz = getattr(cal, "tz", None) or SHANGHAI
+        day_start = datetime.combine(accepted_at.astimezone(tz).date() + timedelta(days=1), time(), tzinfo=tz)
+        if end > day_start:
+            cal_suspended = sum(
+                int((min(b, end) - max(a, day_start)).total_seconds())
+                for a, b in intervals
+                if min(b, end) > max(a, day_start)
+            )
+            cal_elapsed = max(int((end - day_start).total_seconds()) - cal_suspended, 0)
         subjects.append(
             _Subject(
                 "case_limit",
@@ -878,7 +901,18 @@ def compute_clock(
             key=lambda d: (d.at, rule_rank[d.rule], _LEVEL_RANK[d.level], d.step or ""),
         )
     )
-    future = [d.at for d in deadlines if d.at > now]
+    # Instants at which the clock changes without a new event (they coincide with deadlines under the default
+    # policy, but must be swept even when the matching rule is disabled): deemed acceptance, 超时默认.
+    transitions = []
+    if f.pre_open:
+        transitions.append(
+            cal.due_after(f.pre_rounds[-1][0], terms.pre_acceptance_statutory_days) + ONE_SECOND
+        )
+    if f.case_end is None and paused_since is None:
+        transitions += [
+            due + ONE_SECOND for s, _start, due in machine.running_rounds() if s.term.parallel_group
+        ]
+    future = [d.at for d in deadlines if d.at > now] + [t for t in transitions if t > now]
     next_check_at = min(future) if future else None
 
     # State.
@@ -923,6 +957,8 @@ def compute_clock(
         closed_at=f.closed_at,
         elapsed_seconds=elapsed,
         suspended_seconds=suspended,
+        elapsed_calendar_seconds=cal_elapsed,
+        suspended_calendar_seconds=cal_suspended,
         extended_days=f.extended_days,
         promised_due=promised_due,
         statutory_due=statutory_due,

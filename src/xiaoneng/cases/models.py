@@ -220,3 +220,18 @@ class ChainDigest(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = _("每日存证摘要")
         ordering = ["-day"]
+
+
+class CaseNumberCounter(models.Model):
+    """Per region and day sequence behind built-in case numbers (region code + YYYYMMDD + 6 digits)."""
+
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    day = models.DateField(_("日期"))
+    last = models.PositiveIntegerField(_("已用序号"), default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("办件编号计数器")
+        constraints = [models.UniqueConstraint(fields=["region_code", "day"], name="casenumber_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code}{self.day:%Y%m%d}:{self.last}"

@@ -1,0 +1,100 @@
+"""The hash chain of a case's event log (pure functions, shared by the write path and ``audit verify``).
+
+``hash = sha256(canonical_json(content) + prev_hash)`` where ``content`` is
+``{case_no, seq, source_system, event_id, type, occurred_at, received_at, actor_id, actor_name, acting_for,
+payload}`` with the instants as ISO 8601 in UTC (``2025-10-09T01:30:00.000000Z``). Canonical JSON: sorted
+keys, no whitespace, UTF-8 (``ensure_ascii=False``). The first event of a case has ``prev_hash = ""``.
+
+The daily digest (每日存证) is ``sha256`` over the hashes of every event received that (Asia/Shanghai) day, in
+``(received_at, id)`` order, joined by newlines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+__all__ = ["canonical_json", "content_hash", "day_digest", "event_hash", "normalise_payload", "utc_iso"]
+
+
+def utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def normalise_payload(payload: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The payload exactly as it will read back from a JSON column (Decimal → str, datetime → ISO …)."""
+    return json.loads(json.dumps(dict(payload or {}), cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_hash(
+    *,
+    case_no: str,
+    seq: int,
+    source_system: str,
+    event_id: str,
+    type: str,
+    occurred_at: datetime,
+    received_at: datetime,
+    actor_id: str,
+    actor_name: str,
+    acting_for: str,
+    payload: Mapping[str, Any],
+    prev_hash: str,
+) -> str:
+    content = {
+        "case_no": case_no,
+        "seq": int(seq),
+        "source_system": source_system,
+        "event_id": event_id,
+        "type": type,
+        "occurred_at": utc_iso(occurred_at),
+        "received_at": utc_iso(received_at),
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "acting_for": acting_for,
+        "payload": payload,
+    }
+    return hashlib.sha256((canonical_json(content) + (prev_hash or "")).encode()).hexdigest()
+
+
+def content_hash(
+    *,
+    case_no: str,
+    type: str,
+    occurred_at: datetime,
+    actor_id: str,
+    actor_name: str,
+    acting_for: str,
+    payload: Mapping[str, Any],
+) -> str:
+    """What makes two reports of one ``(source_system, event_id)`` "the same event" (duplicate vs conflict)."""
+    content = {
+        "case_no": case_no,
+        "type": type,
+        "occurred_at": utc_iso(occurred_at),
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "acting_for": acting_for,
+        "payload": payload,
+    }
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def day_digest(hashes: Iterable[str]) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    count = 0
+    for h in hashes:
+        if count:
+            digest.update(b"\n")
+        digest.update(h.encode())
+        count += 1
+    return count, digest.hexdigest()
