@@ -495,6 +495,23 @@ def test_policy_is_data():
         case_limit=RulePolicy(enabled=False, yellow=Threshold("promised", 0)))).state == "yellow"
 
 
+def test_transitions_are_swept_even_when_their_rule_is_disabled():
+    policy = DeadlinePolicy(pre_acceptance=RulePolicy(enabled=False), step_limit=RulePolicy(enabled=False),
+                            case_limit=RulePolicy(enabled=False))
+    c = clock([ev("submitted", dt(2025, 9, 26, 10))], T5, now=dt(2025, 9, 27), policy=policy)
+    assert c.deadlines == () and c.next_check_at == dt(2025, 10, 10, 17, 30, 1)  # deemed acceptance
+    c = clock(STEP_EVENTS, TS, now=dt(2025, 11, 5, 17), policy=policy)
+    assert c.next_check_at == dt(2025, 11, 6, 11, 0, 1)  # dept_b completed by default
+
+
+def test_natural_day_item_shows_natural_elapsed_days():
+    t = terms(promised=3, statutory=15, unit="natural_day")
+    c = clock(opened(dt(2025, 9, 26, 10)), t, now=dt(2025, 9, 29, 12))
+    assert c.elapsed_days == 2.5  # Sat 27 00:00 → Mon 29 12:00
+    assert c.elapsed_seconds == SPD + 3.5 * 3600  # Sun 28 (调休) + Mon morning, in working time
+    assert clock(opened(dt(2025, 9, 26, 10)), T5, now=dt(2025, 9, 29, 12)).elapsed_days == 1.5
+
+
 def test_as_dict_is_json_ready():
     import json
 
@@ -597,6 +614,7 @@ def test_elapsed_is_non_negative_and_monotonic_in_now(data, t, now, later):
 def test_next_check_is_after_now_and_deadlines_are_sane(data, t, now):
     c = compute_clock(a_case(data.draw), t, CAL, now)
     assert c.next_check_at is None or c.next_check_at > now
+    # Under the default policy the clock's own transitions coincide with deadlines.
     assert c.next_check_at == min((d.at for d in c.deadlines if d.at > now), default=None)
     keys = [(d.rule, d.level, d.step) for d in c.deadlines]
     assert len(keys) == len(set(keys))
