@@ -14,6 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from xiaoneng.org.models import Department, Post
 
 
+class PublishedVersionError(ValidationError):
+    """Raised on any attempt to change a published (or retired) version or its steps, fees and materials."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _("已发布的事项版本不可修改；请基于它新建草稿版本。"), code="version_immutable")
+
+
 class ItemType(models.TextChoices):
     LICENSING = "01", _("行政许可")
     PUNISHMENT = "02", _("行政处罚")
@@ -90,7 +97,10 @@ class ItemVersion(models.Model):
                                               help_text=_("受理人与决定人不得为同一人"))
     report_to = models.ForeignKey(Department, models.PROTECT, null=True, blank=True, related_name="+",
                                   verbose_name=_("上报部门"), help_text=_("上报件：转报的上级部门"))
+    effective_from = models.DateField(_("施行日期"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey("org.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                                     verbose_name=_("发布人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -106,12 +116,51 @@ class ItemVersion(models.Model):
         return self.status != VersionStatus.DRAFT
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == VersionStatus.DRAFT
+
+    def save(self, *args, **kwargs):
+        """A published version is immutable: the only change allowed is retiring it (status only)."""
+        if self.pk and not self._state.adding:
+            stored = ItemVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored is not None and stored != VersionStatus.DRAFT:
+                update_fields = kwargs.get("update_fields")
+                retiring = (update_fields is not None and set(update_fields) <= {"status"}
+                            and self.status == VersionStatus.RETIRED)
+                if not retiring:
+                    raise PublishedVersionError()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.pk and ItemVersion.objects.filter(pk=self.pk).exclude(status=VersionStatus.DRAFT).exists():
+            raise PublishedVersionError(_("已发布的事项版本不可删除。"))
+        return super().delete(*args, **kwargs)
+
+    @property
     def speedup(self) -> float:
         """承诺提速率: 1 − promised/statutory."""
         return 0.0 if not self.statutory_days else round(1 - self.promised_days / self.statutory_days, 4)
 
 
-class Material(models.Model):
+class VersionContentMixin:
+    """Steps, fees and materials of a published version can no longer be changed or deleted."""
+
+    def _guard(self):
+        if self.pk and not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values_list("version__status", flat=True).first()
+            if stored is not None and stored != VersionStatus.DRAFT:
+                raise PublishedVersionError()
+
+    def save(self, *args, **kwargs):
+        self._guard()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._guard()
+        return super().delete(*args, **kwargs)
+
+
+class Material(VersionContentMixin, models.Model):
     version = models.ForeignKey(ItemVersion, models.CASCADE, related_name="materials", verbose_name=_("版本"))
     order = models.PositiveSmallIntegerField(_("序号"), default=0)
     name = models.CharField(_("材料名称"), max_length=255)
@@ -129,7 +178,7 @@ class Material(models.Model):
         return self.name
 
 
-class Step(models.Model):
+class Step(VersionContentMixin, models.Model):
     """A process step (环节): who performs it and its allotted working days. Steps sharing a non-empty
     ``parallel_group`` run at the same time (并联审批); ``department`` is set for a co-department's step."""
 
@@ -152,7 +201,7 @@ class Step(models.Model):
         return self.name
 
 
-class Fee(models.Model):
+class Fee(VersionContentMixin, models.Model):
     version = models.ForeignKey(ItemVersion, models.CASCADE, related_name="fees", verbose_name=_("版本"))
     code = models.CharField(_("收费编码"), max_length=32)
     name = models.CharField(_("收费项目"), max_length=128)
