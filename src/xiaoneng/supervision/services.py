@@ -1,0 +1,653 @@
+"""Supervision services: raising cards (the sweep, irregularities, closing subjects) and the card lifecycle.
+
+Raising is set-based and idempotent: a card is unique per (subject, step, rule, level) by a database constraint;
+inserts use ``ignore_conflicts``. The sweep selects only subjects with ``next_check_at <= now`` through their
+index; on PostgreSQL it claims them in chunks with ``SELECT … FOR UPDATE SKIP LOCKED`` so that several workers
+share the work without processing a subject twice at the same moment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import config, messages, subjects
+from .catalogue import IRREGULARITY_RULES
+from .models import (
+    LEVEL_RANK,
+    Accountability,
+    Alert,
+    AlertStatus,
+    AlertTransition,
+    OrderStatus,
+    SupervisionOrder,
+)
+
+logger = logging.getLogger("xiaoneng.supervision")
+
+_ONE_SECOND = timedelta(seconds=1)
+LABEL_FIELDS = ("case_no", "receipt_no", "order_no", "number")
+STATE_RULE_ACCEPTED, STATE_RULE_PRE = "case_limit", "pre_acceptance"
+
+
+def _parse(at: Any) -> datetime | None:
+    if isinstance(at, datetime):
+        return at
+    if not at:
+        return None
+    try:
+        value = datetime.fromisoformat(str(at))
+    except ValueError:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return value
+
+
+# --- inserting cards ------------------------------------------------------------------------------------------
+
+
+def _key(a: Alert) -> tuple:
+    return (a.subject_type, a.subject_id, a.step, a.rule, a.level)
+
+
+def insert_alerts(rows: Sequence[Alert]) -> list[Alert]:
+    """Insert the cards that do not exist yet; returns the new ones (daily statistics updated for them).
+
+    Existing keys are read first (one query per subject type and 1000 subjects), so the return value is exact
+    while the subjects are locked by the caller; the unique constraint (``ignore_conflicts``) keeps concurrent
+    writers safe in any case.
+    """
+    if not rows:
+        return []
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for a in rows:
+        by_type[a.subject_type].add(a.subject_id)
+    existing: set[tuple] = set()
+    for subject_type, ids in by_type.items():
+        id_list = list(ids)
+        for i in range(0, len(id_list), 1000):
+            for sid, step, rule, level in Alert.objects.filter(
+                subject_type=subject_type, subject_id__in=id_list[i : i + 1000]
+            ).values_list("subject_id", "step", "rule", "level"):
+                existing.add((subject_type, sid, step, rule, level))
+    new: list[Alert] = []
+    for a in rows:
+        k = _key(a)
+        if k in existing:
+            continue
+        existing.add(k)
+        new.append(a)
+    if new:
+        Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+        _bump_daily_stats(new)
+    return new
+
+
+def _bump_daily_stats(alerts: Iterable[Alert]) -> None:
+    counts: Counter = Counter()
+    for a in alerts:
+        counts[(timezone.localtime(a.raised_at).date(), a.department_id, a.rule, a.level)] += 1
+    if not counts:
+        return
+    from .models import AlertDailyStat
+
+    table = AlertDailyStat._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (day, department_id, rule, level, count) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (day, department_id, rule, level) DO UPDATE SET count = {table}.count + excluded.count"
+    )
+    params = [(connection.ops.adapt_datefield_value(d), dept, rule, level, n)
+              for (d, dept, rule, level), n in counts.items()]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _new_alert(*, subject_type: str, subject_id: int, subject_no: str, case_id: int | None, department_id: int,
+               region_code: str, step: str, rule: str, level: str, due_at: datetime, raised_at: datetime,
+               message: str, item_id: int | None = None, settings_cache: dict | None = None) -> Alert | None:
+    cache = settings_cache if settings_cache is not None else {}
+    key = (rule, department_id, item_id)
+    s = cache.get(key)
+    if s is None:
+        s = cache[key] = config.setting(rule, department_id, item_id)
+    if not s.enabled:
+        return None
+    status = s.initial_status
+    return Alert(
+        subject_type=subject_type, subject_id=subject_id, subject_no=subject_no[:64], case_id=case_id,
+        department_id=department_id, region_code=region_code or "", step=step or "", rule=rule, level=level,
+        due_at=due_at, raised_at=raised_at, status=status, status_changed_at=raised_at, message=message,
+        next_escalation_at=raised_at if status == AlertStatus.ISSUED else None,
+    )
+
+
+# --- the sweep ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    now: datetime
+    subjects: dict[str, int] = field(default_factory=dict)  # subject type -> subjects processed
+    raised: dict[str, int] = field(default_factory=dict)  # "rule/level" -> new cards
+    rederived: int = 0
+    seconds: float = 0.0
+
+    @property
+    def processed(self) -> int:
+        return sum(self.subjects.values())
+
+    @property
+    def alerts(self) -> int:
+        return sum(self.raised.values())
+
+    def as_dict(self) -> dict:
+        return {"now": self.now.isoformat(), "processed": self.processed, "alerts": self.alerts,
+                "subjects": self.subjects, "raised": self.raised, "rederived": self.rederived,
+                "seconds": round(self.seconds, 4)}
+
+
+def _fields_for(subject: subjects.Subject) -> tuple[list[str], str | None, str | None, str | None]:
+    model = subject.model
+    names = {f.name for f in model._meta.get_fields()}
+    label = subject.label_field or next((f for f in LABEL_FIELDS if f in names), None)
+    case_attr = None
+    if subject.case_field == "id" or model._meta.label_lower == "cases.case":
+        case_attr = "id"
+    elif subject.case_field:
+        case_attr = f"{subject.case_field}_id"
+    item_name = None
+    if subject.item_field:
+        item_name = f"{subject.item_field}__name"
+    elif "item" in names:
+        item_name = "item__name"
+    fields_ = ["id", "deadlines", "department_id", "region_code"]
+    for extra in (label, case_attr, item_name):
+        if extra and extra not in fields_:
+            fields_.append(extra)
+    if model._meta.label_lower == "cases.case":
+        fields_ += ["clock_state", "accepted_at", "item_id"]
+    return fields_, label, case_attr, item_name
+
+
+def _step_names(case_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    from xiaoneng.cases.models import CaseStep
+
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    return {(cid, code): name for cid, code, name in
+            CaseStep.objects.filter(case_id__in=ids).values_list("case_id", "code", "name")}
+
+
+def _cards_for_rows(subject: subjects.Subject, rows: list[dict], now: datetime, raised_at: datetime,
+                    settings_cache: dict) -> tuple[list[Alert], list[tuple[int, datetime | None, str | None]], list]:
+    """Alerts for every passed deadline, and (id, next_check_at, new clock_state|None) per row."""
+    fields_, label, case_attr, item_name = _fields_for(subject)
+    is_case = subject.model._meta.label_lower == "cases.case"
+    need_step_names = [r["id"] for r in rows if is_case and any(
+        (d.get("rule") == "step_limit") for d in (r["deadlines"] or []))]
+    step_names = _step_names(need_step_names) if need_step_names else {}
+    alerts: list[Alert] = []
+    updates: list[tuple[int, datetime | None, str | None]] = []
+    rederive: list[int] = []
+    for r in rows:
+        passed, future = [], []
+        for d in r["deadlines"] or []:
+            at = _parse(d.get("at"))
+            if at is None or d.get("rule") is None or d.get("level") not in LEVEL_RANK:
+                continue
+            (passed if at <= now else future).append((d, at))
+        no = str(r.get(label) or r["id"]) if label else str(r["id"])
+        item = r.get(item_name) or "" if item_name else ""
+        case_id = r.get(case_attr) if case_attr else None
+        for d, at in passed:
+            step = d.get("step") or ""
+            text = messages.render(d["rule"], d["level"], no=no, item=item,
+                                   step=step_names.get((r["id"], step), step), due=at)
+            a = _new_alert(subject_type=subject.subject_type, subject_id=r["id"], subject_no=no, case_id=case_id,
+                           department_id=r["department_id"], region_code=r["region_code"], step=step,
+                           rule=d["rule"], level=d["level"], due_at=at, raised_at=raised_at, message=text,
+                           item_id=r.get("item_id"), settings_cache=settings_cache)
+            if a is not None:
+                alerts.append(a)
+        next_at = min((at for _, at in future), default=None)
+        new_state = None
+        if is_case and r.get("clock_state") in ("normal", "warning", "yellow", "red"):
+            phase = STATE_RULE_ACCEPTED if r.get("accepted_at") else STATE_RULE_PRE
+            rank = LEVEL_RANK.get(r["clock_state"], 0)
+            top = max((LEVEL_RANK[d["level"]] for d, _ in passed if d["rule"] == phase), default=0)
+            if top > rank:
+                new_state = next(k for k, v in LEVEL_RANK.items() if v == top)
+        if is_case and not r.get("accepted_at") and any(
+            d["rule"] == "pre_acceptance" and d["level"] == "red" for d, _ in passed
+        ):
+            rederive.append(r["id"])  # deemed acceptance (第32条): the clock starts; let the case engine re-derive
+        updates.append((r["id"], next_at, new_state))
+    return alerts, updates, rederive
+
+
+def _write_updates(model, updates: list[tuple[int, datetime | None, str | None]], with_state: bool) -> None:
+    if not updates:
+        return
+    table = model._meta.db_table
+    qn = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        ids = [u[0] for u in updates]
+        nexts = [u[1] for u in updates]
+        with connection.cursor() as cursor:
+            if with_state:
+                states = [u[2] for u in updates]
+                cursor.execute(
+                    f"UPDATE {qn(table)} AS t SET next_check_at = v.n, "  # noqa: S608
+                    "clock_state = COALESCE(v.s, t.clock_state) "
+                    "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::timestamptz[]) AS n, "
+                    "unnest(%s::text[]) AS s) AS v WHERE t.id = v.id",
+                    [ids, nexts, states],
+                )
+            else:
+                cursor.execute(
+                    f"UPDATE {qn(table)} AS t SET next_check_at = v.n "  # noqa: S608
+                    "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::timestamptz[]) AS n) AS v "
+                    "WHERE t.id = v.id",
+                    [ids, nexts],
+                )
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {qn(table)} SET next_check_at = %s WHERE id = %s",  # noqa: S608
+                           [(adapt(n), i) for i, n, _s in updates])
+        if with_state:
+            changed = [(s, i) for i, _n, s in updates if s]
+            if changed:
+                cursor.executemany(f"UPDATE {qn(table)} SET clock_state = %s WHERE id = %s",  # noqa: S608
+                                   changed)
+
+
+def _sweep_chunk(subject: subjects.Subject, now: datetime, raised_at: datetime, chunk: int,
+                 settings_cache: dict, result: SweepResult, exclude: set[int]) -> int:
+    model = subject.model
+    fields_, *_ = _fields_for(subject)
+    qs = model._default_manager.filter(next_check_at__lte=now).order_by("next_check_at")
+    if exclude:
+        qs = qs.exclude(id__in=exclude)
+    if connection.vendor == "postgresql":
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    rows = list(qs.values(*fields_)[:chunk])
+    if not rows:
+        return 0
+    alerts, updates, rederive = _cards_for_rows(subject, rows, now, raised_at, settings_cache)
+    new = insert_alerts(alerts)
+    is_case = model._meta.label_lower == "cases.case"
+    _write_updates(model, updates, with_state=is_case)
+    if rederive:
+        try:
+            from xiaoneng.cases.services import rederive_cases
+
+            result.rederived += rederive_cases(rederive, now=now)
+        except ImportError:  # pragma: no cover - the case engine is always installed
+            pass
+    # A subject whose deadlines all passed may legitimately keep next_check_at <= now (nothing stored ahead):
+    # never re-read it in this sweep.
+    exclude.update(u[0] for u in updates if u[1] is not None and u[1] <= now)
+    result.subjects[subject.subject_type] = result.subjects.get(subject.subject_type, 0) + len(rows)
+    for a in new:
+        k = f"{a.rule}/{a.level}"
+        result.raised[k] = result.raised.get(k, 0) + 1
+    return len(rows)
+
+
+def sweep(now: datetime | None = None, limit: int | None = None, chunk: int = 5000) -> SweepResult:
+    """Raise every passed deadline of every registered subject with ``next_check_at <= now``.
+
+    PostgreSQL: one transaction per chunk, rows claimed with ``FOR UPDATE SKIP LOCKED``. SQLite (a single
+    writer): one transaction. ``limit`` bounds the number of subjects processed in this call.
+    """
+    import time as _time
+
+    started = _time.perf_counter()
+    now = now or timezone.now()
+    raised_at = now  # a simulated --now stamps the cards with it too
+    result = SweepResult(now=now)
+    settings_cache: dict = {}
+    remaining = limit if limit is not None else float("inf")
+    per_chunk_tx = connection.vendor == "postgresql"
+
+    def run() -> None:
+        nonlocal remaining
+        for subject in subjects.all_subjects():
+            exclude: set[int] = set()
+            while remaining > 0:
+                size = int(min(chunk, remaining))
+                if per_chunk_tx:
+                    with transaction.atomic():
+                        n = _sweep_chunk(subject, now, raised_at, size, settings_cache, result, exclude)
+                else:
+                    n = _sweep_chunk(subject, now, raised_at, size, settings_cache, result, exclude)
+                remaining -= n
+                if n < size:
+                    break
+
+    if per_chunk_tx:
+        run()
+    else:
+        with transaction.atomic():
+            run()
+    result.seconds = _time.perf_counter() - started
+    return result
+
+
+def raise_passed(model_label: str, ids: Sequence[int], now: datetime | None = None) -> list[Alert]:
+    """Raise the passed deadlines of the given subjects at once (used when a case is recorded or closes:
+    cards for thresholds that passed before the platform learnt of them). Does not move ``next_check_at``."""
+    subject = next((s for s in subjects.all_subjects() if s.model._meta.label_lower == model_label), None)
+    if subject is None or not ids:
+        return []
+    now = now or timezone.now()
+    fields_, *_ = _fields_for(subject)
+    rows = list(subject.model._default_manager.filter(id__in=list(ids)).values(*fields_))
+    alerts, _updates, _rederive = _cards_for_rows(subject, rows, now, now, {})
+    return insert_alerts(alerts)
+
+
+# --- irregularities (on each recorded batch) -------------------------------------------------------------------
+
+
+def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None) -> list[Alert]:
+    """Run the irregularity rules over the touched cases (set-based: a fixed number of queries per batch)."""
+    from xiaoneng.cases.models import Case, CaseEvent
+    from xiaoneng.catalog.models import Fee, ItemVersion, Step
+
+    from .irregularities import ItemFacts, StepFact, evaluate
+
+    ids = list(set(case_ids))
+    if not ids:
+        return []
+    settings_cache: dict = {}
+    if not config.has_overrides() and not any(config.setting(r).enabled for r in IRREGULARITY_RULES):
+        return []
+    params = {r: config.setting(r).thresholds for r in ("late_report", "off_system")}
+    cases = list(Case.objects.filter(id__in=ids).values(
+        "id", "case_no", "department_id", "region_code", "item_id", "item_version_id", "item__name"))
+    version_ids = {c["item_version_id"] for c in cases}
+    fees: dict[int, dict] = defaultdict(dict)
+    for vid, code, amount in Fee.objects.filter(version_id__in=version_ids).values_list("version_id", "code",
+                                                                                          "amount"):
+        fees[vid][code] = amount
+    steps: dict[int, list[StepFact]] = defaultdict(list)
+    for vid, code, name, post, group in Step.objects.filter(version_id__in=version_ids).order_by(
+        "version_id", "order"
+    ).values_list("version_id", "code", "name", "post", "parallel_group"):
+        steps[vid].append(StepFact(code, name, post, group))
+    versions = {v["id"]: v for v in ItemVersion.objects.filter(id__in=version_ids).values(
+        "id", "separation_required", "handling_type", "max_extension_days")}
+    events: dict[int, list] = defaultdict(list)
+    for e in CaseEvent.objects.filter(case_id__in=ids).only(
+        "case_id", "type", "occurred_at", "received_at", "payload", "actor_id", "actor_name", "seq"
+    ):
+        events[e.case_id].append(e)
+    raised_at = now or timezone.now()
+    alerts: list[Alert] = []
+    for c in cases:
+        v = versions.get(c["item_version_id"], {})
+        facts = ItemFacts(
+            fees=fees.get(c["item_version_id"], {}), steps=tuple(steps.get(c["item_version_id"], ())),
+            separation_required=bool(v.get("separation_required")), handling_type=v.get("handling_type", ""),
+            max_extension_days=int(v.get("max_extension_days") or 0), item_name=c["item__name"] or "",
+        )
+        for f in evaluate(events.get(c["id"], ()), facts, params):
+            s = config.setting(f.rule, c["department_id"], c["item_id"])
+            text = messages.render(f.rule, s.level or f.level, no=c["case_no"], item=c["item__name"] or "",
+                                   detail=f.message)
+            a = _new_alert(subject_type="case", subject_id=c["id"], subject_no=c["case_no"], case_id=c["id"],
+                           department_id=c["department_id"], region_code=c["region_code"], step=f.step,
+                           rule=f.rule, level=s.level or f.level, due_at=f.at, raised_at=raised_at,
+                           message=text, item_id=c["item_id"], settings_cache=settings_cache)
+            if a is not None:
+                alerts.append(a)
+    return insert_alerts(alerts)
+
+
+def on_events_recorded(sender=None, case_ids=None, events=None, **kwargs) -> None:
+    """``cases.signals.events_recorded`` receiver: irregularities, and time-rule cards that had already passed
+    when the events arrived (late reports, imports, a case closed after its dues). Never breaks recording."""
+    if not case_ids:
+        return
+    # "now" of the batch: when the platform received the events (the instant the case engine derived at).
+    received = [e.received_at for e in (events or ()) if getattr(e, "received_at", None) is not None]
+    now = max(received) if received else timezone.now()
+    try:
+        with transaction.atomic():
+            evaluate_irregularities(case_ids, now)
+            raise_passed("cases.case", case_ids, now)
+    except Exception:  # a supervision failure must not lose the events; the sweep catches up time rules
+        logger.exception("supervision: evaluating recorded events failed for %d cases", len(case_ids))
+
+
+# --- lifecycle ------------------------------------------------------------------------------------------------
+
+
+def _record(alert: Alert | None, order: SupervisionOrder | None, from_status: str, to_status: str, action: str,
+            actor, note: str = "", at: datetime | None = None) -> AlertTransition:
+    return AlertTransition.objects.create(
+        alert=alert, order=order, from_status=from_status, to_status=to_status, action=action,
+        actor=actor if getattr(actor, "pk", None) else None, at=at or timezone.now(), note=note or "",
+    )
+
+
+def _supervisor_of(user, department_id: int) -> bool:
+    from xiaoneng.org.scoping import can_read_department, is_supervisor
+
+    return bool(user and user.is_authenticated and is_supervisor(user) and can_read_department(user, department_id))
+
+
+def _member_of(user, department_id: int) -> bool:
+    from xiaoneng.org.scoping import acting_posts
+
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser:
+        return True
+    return user.department_id == department_id or any(d == department_id for d, _ in acting_posts(user))
+
+
+def can_supervise(user, alert_or_order) -> bool:
+    return _supervisor_of(user, alert_or_order.department_id)
+
+
+def can_answer(user, alert_or_order) -> bool:
+    """Department side: appeal a card, reply to an order."""
+    return _member_of(user, alert_or_order.department_id)
+
+
+TRANSITIONS = {
+    # action: (allowed from, to, side)
+    "confirm": ((AlertStatus.PENDING,), AlertStatus.ISSUED, "supervisor"),
+    "dismiss": ((AlertStatus.PENDING,), AlertStatus.DISMISSED, "supervisor"),
+    "appeal": ((AlertStatus.ISSUED,), AlertStatus.APPEALED, "department"),
+    "revoke": ((AlertStatus.APPEALED, AlertStatus.ISSUED, AlertStatus.ESCALATED), AlertStatus.REVOKED,
+               "supervisor"),
+    "reject": ((AlertStatus.APPEALED,), AlertStatus.APPEAL_REJECTED, "supervisor"),
+    "escalate": ((AlertStatus.APPEALED,), AlertStatus.ESCALATED, "supervisor"),
+    "close": ((AlertStatus.ISSUED, AlertStatus.APPEAL_REJECTED, AlertStatus.ESCALATED), AlertStatus.CLOSED,
+              "supervisor"),
+}
+ACTION_NAMES = {"confirm": "确认发出", "dismiss": "不予发出", "appeal": "申诉", "revoke": "撤销", "reject": "驳回申诉",
+                "escalate": "上报", "close": "办结", "notify": "通知", "order": "督办", "reply": "反馈",
+                "corrected": "已纠正", "accountability": "问责"}
+
+
+def transition(alert: Alert, action: str, actor, note: str = "") -> Alert:
+    """Apply a lifecycle action (see ``TRANSITIONS``) with permission checks; records an AlertTransition."""
+    if action not in TRANSITIONS:
+        raise ValidationError(f"unknown action {action}")
+    allowed, to, side = TRANSITIONS[action]
+    if side == "supervisor" and not can_supervise(actor, alert):
+        raise PermissionDenied("只有监察员可以执行此操作")
+    if side == "department" and not can_answer(actor, alert):
+        raise PermissionDenied("只有责任部门可以申诉")
+    if action in ("appeal", "reject", "escalate", "dismiss") and not (note or "").strip():
+        raise ValidationError("请填写理由")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Alert.objects.select_for_update().get(pk=alert.pk)
+        if locked.status not in allowed:
+            raise ValidationError(f"当前状态（{locked.get_status_display()}）不能执行该操作")
+        before = locked.status
+        locked.status = to
+        locked.status_changed_at = now
+        fields_ = ["status", "status_changed_at"]
+        if to == AlertStatus.ISSUED:
+            locked.next_escalation_at = now  # notify the officer at the next escalation run
+            fields_.append("next_escalation_at")
+        elif to in (AlertStatus.REVOKED, AlertStatus.DISMISSED, AlertStatus.CLOSED, AlertStatus.APPEALED):
+            locked.next_escalation_at = None
+            fields_.append("next_escalation_at")
+        elif to == AlertStatus.APPEAL_REJECTED and locked.escalation_level < 3:
+            locked.next_escalation_at = now
+            fields_.append("next_escalation_at")
+        locked.save(update_fields=fields_)
+        _record(locked, None, before, to, action, actor, note, now)
+    return locked
+
+
+# --- supervision orders (督办单) ---------------------------------------------------------------------------------
+
+
+def _order_no(now: datetime) -> str:
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    n = SupervisionOrder.objects.filter(order_no__startswith=f"DB{day}").count() + 1
+    while SupervisionOrder.objects.filter(order_no=f"DB{day}{n:04d}").exists():
+        n += 1
+    return f"DB{day}{n:04d}"
+
+
+def _calendar(region_code: str):
+    from xiaoneng.workcal.selectors import UnknownRegion, get_calendar
+
+    try:
+        return get_calendar(region_code or None)
+    except UnknownRegion:
+        return get_calendar(None)
+
+
+def order_deadlines(order: SupervisionOrder, now: datetime | None = None) -> tuple[list[dict], datetime | None]:
+    """Deadlines of the ``order_reply`` rule: thresholds relative to the reply due; kept while unanswered,
+    only those passed before the reply once answered. Returns (deadlines, next_check_at)."""
+    cal = _calendar(order.region_code)
+    spd = cal.seconds_per_day
+    out = []
+    for level, (anchor, days) in config.thresholds("order_reply", order.department_id).items():
+        if anchor == "start":
+            at = cal.due_after(order.issued_at, int(days)) + _ONE_SECOND
+        elif days < 0:
+            at = cal.subtract_working_seconds(order.reply_due, round(-days * spd))
+            if at <= order.issued_at:
+                continue
+        else:
+            at = cal.add_working_seconds(order.reply_due, round(days * spd)) + _ONE_SECOND
+        if order.replied_at is not None and at > order.replied_at:
+            continue
+        out.append({"rule": "order_reply", "level": level, "step": "", "at": at.isoformat()})
+    out.sort(key=lambda d: d["at"])
+    now = now or timezone.now()
+    future = [_parse(d["at"]) for d in out if _parse(d["at"]) > now]
+    return out, (min(future) if future else None)
+
+
+
+
+def issue_order(actor, *, department_id: int, instructions: str, reply_days: int = 3, alert: Alert | None = None,
+                case=None, now: datetime | None = None) -> SupervisionOrder:
+    if not _supervisor_of(actor, department_id):
+        raise PermissionDenied("只有监察员可以督办")
+    if not (instructions or "").strip():
+        raise ValidationError("请填写督办要求")
+    now = now or timezone.now()
+    from xiaoneng.org.models import Department
+
+    region_code = Department.objects.select_related("region").get(pk=department_id).region.code
+    cal = _calendar(region_code)
+    with transaction.atomic():
+        order = SupervisionOrder(
+            order_no=_order_no(now), alert=alert, case=case or (alert.case if alert else None),
+            department_id=department_id, region_code=region_code, instructions=instructions.strip(),
+            reply_days=reply_days, reply_due=cal.due_after(now, max(int(reply_days), 0)),
+            issued_by=actor, issued_at=now,
+        )
+        order.deadlines, order.next_check_at = order_deadlines(order, now)
+        order.save()
+        _record(alert, order, "", OrderStatus.OPEN, "order", actor, instructions, now)
+        from .notify import notify_department
+
+        notify_department(order.department_id, messages_title(order), order.instructions,
+                          f"/staff/supervision/orders/{order.pk}/", alert=alert)
+    return order
+
+
+def messages_title(order: SupervisionOrder) -> str:
+    return f"【督办】督办单{order.order_no}，请于{messages.local_str(order.reply_due)}前反馈"
+
+
+def reply_order(order: SupervisionOrder, actor, reply: str) -> SupervisionOrder:
+    if not can_answer(actor, order):
+        raise PermissionDenied("只有被督办部门可以反馈")
+    if not (reply or "").strip():
+        raise ValidationError("请填写反馈内容")
+    now = timezone.now()
+    with transaction.atomic():
+        order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status != OrderStatus.OPEN:
+            raise ValidationError("该督办单已反馈")
+        order.status, order.reply, order.replied_by, order.replied_at = OrderStatus.REPLIED, reply.strip(), actor, now
+        order.deadlines, order.next_check_at = order_deadlines(order, now)
+        order.save()
+        _record(order.alert, order, OrderStatus.OPEN, OrderStatus.REPLIED, "reply", actor, reply, now)
+        if order.deadlines:
+            raise_passed("supervision.supervisionorder", [order.pk], now)
+    return order
+
+
+def close_order(order: SupervisionOrder, actor, *, corrected: bool, conclusion: str = "",
+                accountabilities: Sequence[dict] = ()) -> SupervisionOrder:
+    """Close as corrected (已纠正) or with accountability records (问责: person, step, measure)."""
+    if not can_supervise(actor, order):
+        raise PermissionDenied("只有监察员可以办结督办单")
+    if not corrected and not accountabilities:
+        raise ValidationError("问责办结须至少记录一名责任人及问责措施")
+    now = timezone.now()
+    with transaction.atomic():
+        order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status not in (OrderStatus.OPEN, OrderStatus.REPLIED):
+            raise ValidationError("该督办单已办结")
+        before = order.status
+        order.status = OrderStatus.CORRECTED if corrected else OrderStatus.ACCOUNTABILITY
+        order.closed_by, order.closed_at, order.conclusion = actor, now, conclusion
+        if order.replied_at is None:
+            order.deadlines = [d for d in order.deadlines if _parse(d["at"]) <= now]
+        order.next_check_at = now if order.deadlines else None
+        order.save()
+        for acc in accountabilities:
+            if not str(acc.get("person_name") or "").strip() or not str(acc.get("measure") or "").strip():
+                raise ValidationError("问责记录须填写责任人和问责措施")
+            Accountability.objects.create(order=order, person=acc.get("person"),
+                                          person_name=acc["person_name"], step=acc.get("step", ""),
+                                          measure=acc["measure"], recorded_by=actor, recorded_at=now)
+        _record(order.alert, order, before, order.status, "corrected" if corrected else "accountability", actor,
+                conclusion, now)
+        if order.alert_id:
+            alert = Alert.objects.select_for_update().get(pk=order.alert_id)
+            if alert.status in (AlertStatus.ISSUED, AlertStatus.APPEAL_REJECTED, AlertStatus.ESCALATED):
+                prev = alert.status
+                alert.status, alert.status_changed_at, alert.next_escalation_at = AlertStatus.CLOSED, now, None
+                alert.save(update_fields=["status", "status_changed_at", "next_escalation_at"])
+                _record(alert, order, prev, AlertStatus.CLOSED, "close", actor, conclusion, now)
+    return order
