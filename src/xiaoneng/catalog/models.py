@@ -111,14 +111,6 @@ class ItemVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.item.name} v{self.number}"
 
-    @property
-    def is_published(self) -> bool:
-        return self.status != VersionStatus.DRAFT
-
-    @property
-    def is_draft(self) -> bool:
-        return self.status == VersionStatus.DRAFT
-
     def save(self, *args, **kwargs):
         """A published version is immutable: the only change allowed is retiring it (status only)."""
         if self.pk and not self._state.adding:
@@ -135,6 +127,14 @@ class ItemVersion(models.Model):
         if self.pk and ItemVersion.objects.filter(pk=self.pk).exclude(status=VersionStatus.DRAFT).exists():
             raise PublishedVersionError(_("已发布的事项版本不可删除。"))
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status != VersionStatus.DRAFT
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == VersionStatus.DRAFT
 
     @property
     def speedup(self) -> float:
