@@ -1,9 +1,9 @@
 import pytest
 from django.utils import timezone
 
+from tests.factories import UserFactory
 from xiaoneng.org.models import Post, PostAssignment
 from xiaoneng.org.scoping import acting_posts, can_read_department, substituted_holder, visible_department_ids
-from tests.factories import UserFactory
 
 
 @pytest.mark.django_db
