@@ -1,0 +1,156 @@
+"""Inbox queries (待办 / 已办) and the "time left" shown on them.
+
+The step list is one query on ``CaseStep`` filtered by (department, post, status='active') pairs, ordered by
+``due`` — served by the ``casestep_inbox`` index (department, post, status, due) — joined to the case by primary
+key, and paginated (LIMIT/OFFSET), so its cost does not grow with the number of cases in the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from xiaoneng.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseStep, StepStatus
+from xiaoneng.org.models import Post
+
+from .access import Actor
+from .models import ExtensionRequest, Forwarding, HandledLog, RequestStatus, StepClaim
+
+PAGE_SIZE = 20
+
+
+class Calendars:
+    """Working calendars by region code, loaded once per request."""
+
+    def __init__(self):
+        self._cache: dict[str, object] = {}
+
+    def get(self, region_code: str):
+        if region_code not in self._cache:
+            from xiaoneng.workcal.selectors import UnknownRegion, get_calendar
+
+            try:
+                self._cache[region_code] = get_calendar(region_code or None)
+            except UnknownRegion:
+                self._cache[region_code] = get_calendar(None)
+        return self._cache[region_code]
+
+
+def time_left(due: datetime | None, region_code: str, now: datetime, calendars: Calendars) -> dict:
+    """{"overdue": bool, "days": float, "label": "剩余 X 个工作日" | "已超期"} computed with the case's calendar."""
+    if due is None:
+        return {"overdue": False, "days": None, "label": ""}
+    cal = calendars.get(region_code)
+    if due < now:
+        days = round(cal.working_seconds_between(due, now) / cal.seconds_per_day, 1)
+        return {"overdue": True, "days": days, "label": _("已超期")}
+    days = round(cal.working_seconds_between(now, due) / cal.seconds_per_day, 1)
+    text = f"{days:g}"
+    return {"overdue": False, "days": days, "label": _("剩余 %(n)s 个工作日") % {"n": text}}
+
+
+def _pairs_q(pairs: set[tuple[int, str]]) -> Q | None:
+    by_dept: dict[int, list[str]] = defaultdict(list)
+    for dept, post in pairs:
+        if post not in (Post.SUPERVISOR, Post.AGENT):
+            by_dept[dept].append(post)
+    if not by_dept:
+        return None
+    q = Q()
+    for dept, posts in sorted(by_dept.items()):
+        q |= Q(department_id=dept, post__in=sorted(posts))
+    return q
+
+
+def step_queryset(actor: Actor):
+    """Active steps of the actor's (department, post) pairs on open cases, earliest due (overdue) first."""
+    q = _pairs_q(actor.pairs)
+    if q is None:
+        return CaseStep.objects.none()
+    return (
+        CaseStep.objects.filter(q, status=StepStatus.ACTIVE, case__status__in=OPEN_STATUSES)
+        .select_related("case", "case__item")
+        .order_by("due", "id")
+    )
+
+
+def pending_acceptance(actor: Actor):
+    """待受理: applications of the actor's window departments not yet accepted (incl. correction pending)."""
+    depts = actor.departments_with(Post.ACCEPTOR, Post.CHIEF_REP)
+    if not depts:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(department_id__in=depts, status__in=[CaseStatus.SUBMITTED, CaseStatus.CORRECTION])
+        .select_related("item", "hall")
+        .order_by("submitted_at", "id")
+    )
+
+
+def pending_delivery(actor: Actor):
+    depts = actor.departments_with(Post.NOTIFIER, Post.CHIEF_REP)
+    if not depts:
+        return Case.objects.none()
+    return Case.objects.filter(department_id__in=depts, status=CaseStatus.DECIDED).select_related("item") \
+        .order_by("decided_at", "id")
+
+
+def forwarded_to_me(actor: Actor):
+    depts = actor.departments_with(Post.DECIDER, Post.CHIEF_REP)
+    if not depts:
+        return Forwarding.objects.none()
+    return Forwarding.objects.filter(to_department_id__in=depts, decided_at__isnull=True) \
+        .select_related("case", "case__item", "from_department").order_by("forwarded_at")
+
+
+def pending_extensions(actor: Actor):
+    depts = actor.departments_with(Post.LEADER)
+    if not depts:
+        return ExtensionRequest.objects.none()
+    return ExtensionRequest.objects.filter(department_id__in=depts, status=RequestStatus.PENDING) \
+        .select_related("case", "case__item", "requested_by").order_by("requested_at")
+
+
+def page(qs, number, size: int = PAGE_SIZE):
+    return Paginator(qs, size).get_page(number)
+
+
+def annotate_steps(steps, now: datetime, calendars: Calendars) -> list[dict]:
+    steps = list(steps)
+    claims = {}
+    if steps:
+        rows = StepClaim.objects.filter(case_id__in={s.case_id for s in steps}).select_related("user")
+        for c in rows:
+            claims[(c.case_id, c.step_code, c.step_started_at)] = c
+    out = []
+    for s in steps:
+        out.append({
+            "step": s, "case": s.case, "left": time_left(s.due, s.case.region_code, now, calendars),
+            "claim": claims.get((s.case_id, s.code, s.started_at)),
+        })
+    return out
+
+
+def clock_due(case: Case, key: str) -> datetime | None:
+    value = (case.clock or {}).get(key)
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def annotate_cases(cases, now: datetime, calendars: Calendars, clock_key: str) -> list[dict]:
+    out = []
+    for c in cases:
+        due = clock_due(c, clock_key)
+        out.append({"case": c, "due": due, "left": time_left(due, c.region_code, now, calendars)})
+    return out
+
+
+def handled(user):
+    return HandledLog.objects.filter(user=user).select_related("case", "case__item").order_by("-at", "-id")
