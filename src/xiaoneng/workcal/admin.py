@@ -13,6 +13,15 @@ class CalendarDayForm(forms.ModelForm):
         model = CalendarDay
         fields = ["date", "kind", "region", "reason"]
 
+    def clean(self):
+        """Adding a day that already has a row (e.g. an official holiday) overrides that row."""
+        data = super().clean()
+        if self.instance.pk is None and data.get("date"):
+            existing = CalendarDay.objects.filter(date=data["date"], region=data.get("region")).first()
+            if existing is not None:
+                self.instance = existing
+        return data
+
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
@@ -23,8 +32,8 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind", "source", "date"]
     search_fields = ["date", "reason", "region__name", "region__code"]
     date_hierarchy = "date"
-    autocomplete_fields = []
     list_select_related = ["region", "changed_by"]
+    actions = None  # no bulk delete: deletions go one by one through the service
 
     def get_readonly_fields(self, request, obj=None):
         return (
@@ -47,11 +56,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and (
             obj is None or obj.source == DaySource.OVERRIDE
         )
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # deletions go one by one through the service
-        return actions
 
 
 @admin.register(CalendarYear)

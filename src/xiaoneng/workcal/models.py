@@ -49,7 +49,7 @@ class CalendarDay(models.Model):
     class Meta:
         verbose_name = _("工作日历日期")
         verbose_name_plural = _("工作日历")
-        ordering = ["date", "region__code"]
+        ordering = ["date", "id"]
         constraints = [
             # NULL regions are distinct in SQL unique indexes, hence one partial constraint for national rows.
             models.UniqueConstraint(

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '工作日历日期',
                 'verbose_name_plural': '工作日历',
-                'ordering': ['date', 'region__code'],
+                'ordering': ['date', 'id'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('region__isnull', False)), fields=('date', 'region'), name='workcal_day_region_unique'), models.UniqueConstraint(condition=models.Q(('region__isnull', True)), fields=('date',), name='workcal_day_national_unique'), models.CheckConstraint(condition=models.Q(('source', 'override'), ('region__isnull', True), _connector='OR'), name='workcal_day_official_is_national')],
             },
         ),
