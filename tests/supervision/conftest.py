@@ -52,3 +52,9 @@ def accepted_case(county, case_no, when, *, dept="DA", received_at=None):
 @pytest.fixture
 def sup(county):
     return county.supervisor
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """argon2 is slow by design; these tests never check passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -16,7 +16,7 @@ Choices where the rules are silent:
   during review.
 * ``off_system``: (a) the first event reaches the platform more than ``minutes`` after the decision (先批后录);
   (b) a 承诺件 whose submission-to-decision span is at most ``minutes`` and whose events from submission to
-  decision were all received within ``minutes`` of each other (back-filled in one batch).
+  decision were all received in one batch (the same ``received_at``, to the second): back-filled.
 * ``late_report``: ``due_at`` is the instant the 24 h passed (occurred_at + hours).
 """
 
@@ -201,8 +201,8 @@ def evaluate(events: Iterable[Any], facts: ItemFacts, params: Mapping[str, Mappi
         elif submitted is not None and facts.handling_type == "promised":
             life = [e for e in ordered if submitted.occurred_at <= e.occurred_at <= decided.occurred_at]
             received = [e.received_at for e in life if getattr(e, "received_at", None) is not None]
-            if (decided.occurred_at - submitted.occurred_at <= grace and received
-                    and max(received) - min(received) <= grace):
+            if (decided.occurred_at - submitted.occurred_at <= grace and len(received) == len(life)
+                    and max(received) - min(received) <= timedelta(seconds=1)):
                 add(Finding("off_system", _level("off_system"), "", decided.occurred_at,
                             "承诺件从申报到决定在几分钟内一次性报送，疑似体外循环"))
 
