@@ -419,7 +419,7 @@ def test_matches_day_by_day_reference(a, b):
     assert CAL.working_seconds_between(a, b) == (_reference_seconds(CAL, a, b) if b > a else 0)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(instants, instants, instants)
 def test_monotonic_and_additive(a, b, c):
     a, b, c = sorted((a, b, c))
@@ -428,14 +428,14 @@ def test_monotonic_and_additive(a, b, c):
     assert 0 <= ab <= ac and bc <= ac
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(instants, amounts, amounts)
 def test_add_is_monotonic_in_amount(s, k1, k2):
     k1, k2 = sorted((k1, k2))
     assert CAL.add_working_seconds(s, k1) <= CAL.add_working_seconds(s, k2)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(instants, amounts)
 def test_add_inverts_count_and_is_earliest(s, k):
     t = CAL.add_working_seconds(s, k)
@@ -451,7 +451,7 @@ def test_add_inverts_count_and_is_earliest(s, k):
         )
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(instants, amounts)
 def test_subtract_inverts_count_and_is_latest(e, k):
     t = CAL.subtract_working_seconds(e, k)
@@ -462,7 +462,7 @@ def test_subtract_inverts_count_and_is_latest(e, k):
         assert CAL.is_workday(t.astimezone(SHANGHAI).date())
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(instants, amounts)
 def test_subtract_is_inverse_of_add(s, k):
     t = CAL.add_working_seconds(s, k)
@@ -483,7 +483,7 @@ def running_clock_instants(draw):
     return local.astimezone(draw(st.sampled_from(ZONES)))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(running_clock_instants(), amounts)
 def test_subtract_of_add_returns_start_inside_office_hours(s, k):
     assert CAL.subtract_working_seconds(CAL.add_working_seconds(s, k), k) == s
@@ -492,7 +492,7 @@ def test_subtract_of_add_returns_start_inside_office_hours(s, k):
 ALL_OFF_DAYS = sorted(d for d in HOLIDAYS_2025 | HOLIDAYS_2026 if d.weekday() < 5)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.sampled_from(ALL_OFF_DAYS), st.sampled_from(ZONES))
 def test_holidays_never_counted(day, zone):
     start = datetime.combine(day, time(0), SHANGHAI).astimezone(zone)
@@ -502,7 +502,7 @@ def test_holidays_never_counted(day, zone):
     assert CAL.add_working_seconds(start, 1).astimezone(SHANGHAI).date() > day
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(instants, st.integers(min_value=0, max_value=60), st.sampled_from(["workday", "natural"]))
 def test_due_after_never_before_acceptance(accepted, days, unit):
     due = CAL.due_after(accepted, days, unit)
