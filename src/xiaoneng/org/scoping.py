@@ -113,3 +113,16 @@ def can_read_department(user: User, department_id: int) -> bool:
 
 def departments_in(codes: Iterable[str]) -> QuerySet[Department]:
     return Department.objects.filter(code__in=list(codes))
+
+
+def own_department_ids(user: User) -> set[int] | None:
+    """The user's own departments: their department and those they hold an active post in (None = all, superuser).
+
+    Used for configuration screens (the admin), where a supervisor's read-only regional view does not apply."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return None
+    ids = {user.department_id} if user.department_id else set()
+    ids |= {a.department_id for a in PostAssignment.objects.filter(user=user, is_active=True)}
+    return ids
