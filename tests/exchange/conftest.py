@@ -51,8 +51,11 @@ def api_b(system_b):
     return Api(Client(), system_b.key)
 
 
+BASE = (timezone.now() - timedelta(days=3)).replace(microsecond=0)
+
+
 def ts(delta_minutes: float = 0, *, base=None) -> str:
-    base = base or timezone.now() - timedelta(days=3)
+    base = base or BASE
     return (base + timedelta(minutes=delta_minutes)).astimezone(timezone.get_fixed_timezone(480)).isoformat()
 
 
@@ -69,3 +72,9 @@ def submitted(case_no, event_id=None, *, item="ITEM-DA-001", dept="DA", at=None,
 def event(case_no, type_, event_id, *, at=None, payload=None, actor=None):
     return {"event_id": event_id, "case_no": case_no, "type": type_, "occurred_at": at or ts(10),
             "actor": actor or {"id": "u1", "name": "李四"}, "payload": payload or {}}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The county fixture hashes ~20 passwords; argon2 makes that the bulk of each test's setup."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

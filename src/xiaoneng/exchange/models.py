@@ -89,7 +89,7 @@ class QuarantinedEvent(models.Model):
                                verbose_name=_("接入系统"), help_text=_("空：本平台（无来源系统的导入）"))
     source = models.CharField(_("来源"), max_length=16, choices=QuarantineSource.choices,
                               default=QuarantineSource.API)
-    raw = models.JSONField(_("原始内容"))
+    raw = models.JSONField(_("原始内容"), null=True)
     event_id = models.CharField(_("事件标识"), max_length=255, blank=True)
     case_no = models.CharField(_("办件编号"), max_length=255, blank=True, db_index=True)
     error_code = models.CharField(_("错误代码"), max_length=64, db_index=True)
