@@ -4,9 +4,9 @@ missing material → accepted → steps → decided → delivered, seen by the a
 import pytest
 from django.test import Client
 
+from tests.portal.conftest import PDF, PNG, upload
 from xiaoneng.cases.models import Case, CaseEvent, CaseStatus
 from xiaoneng.portal.models import Application, ApplicationFile, ApplicationStatus
-from tests.portal.conftest import PDF, PNG, upload
 
 
 def _form(item, action, **files):

@@ -1,9 +1,9 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.factories import make_item
 from xiaoneng.catalog.models import Item, ItemVersion, Material, VersionStatus
 from xiaoneng.portal import selectors
-from tests.factories import make_item
 
 
 def _items(county):

@@ -1,7 +1,7 @@
 import pytest
 
-from xiaoneng.portal.models import Application, ApplicationFile
 from tests.portal.conftest import JPG, PDF, PNG, docx_bytes, upload
+from xiaoneng.portal.models import Application, ApplicationFile
 
 
 def _post(client, item, files, action="save"):

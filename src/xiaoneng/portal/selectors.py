@@ -12,7 +12,15 @@ from django.db import models
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
-from xiaoneng.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, ClockState, EventType, StepStatus
+from xiaoneng.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    ClockState,
+    EventType,
+    StepStatus,
+)
 from xiaoneng.catalog.models import Item, ItemType, VersionStatus
 from xiaoneng.org.models import Department
 
