@@ -111,3 +111,13 @@ def install_default(Standard, Category, ScoringRule, published_at=None):
     Standard.objects.filter(pk=std.pk).update(status="published", published_at=published_at)
     std.refresh_from_db()
     return std
+
+
+def default_spec():
+    """The default standard as a pure ``scoring.StandardSpec`` (no database), e.g. for tests."""
+    from .scoring import CategorySpec, RuleSpec, StandardSpec
+
+    rules = default_rules()
+    return StandardSpec(DEFAULT_NAME, 1, tuple(
+        CategorySpec(code, name, weight, tuple(RuleSpec(**r) for r in rules[code]))
+        for code, name, weight in CATEGORIES))
