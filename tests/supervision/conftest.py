@@ -58,3 +58,13 @@ def sup(county):
 def _fast_passwords(settings):
     """argon2 is slow by design; these tests never check passwords."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_cache():
+    """Rule settings are cached per process; every test starts from the database."""
+    from xiaoneng.supervision import config
+
+    config.invalidate()
+    yield
+    config.invalidate()

@@ -597,12 +597,12 @@ def messages_title(order: SupervisionOrder) -> str:
     return f"【督办】督办单{order.order_no}，请于{messages.local_str(order.reply_due)}前反馈"
 
 
-def reply_order(order: SupervisionOrder, actor, reply: str) -> SupervisionOrder:
+def reply_order(order: SupervisionOrder, actor, reply: str, now: datetime | None = None) -> SupervisionOrder:
     if not can_answer(actor, order):
         raise PermissionDenied("只有被督办部门可以反馈")
     if not (reply or "").strip():
         raise ValidationError("请填写反馈内容")
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
         if order.status != OrderStatus.OPEN:
@@ -617,13 +617,13 @@ def reply_order(order: SupervisionOrder, actor, reply: str) -> SupervisionOrder:
 
 
 def close_order(order: SupervisionOrder, actor, *, corrected: bool, conclusion: str = "",
-                accountabilities: Sequence[dict] = ()) -> SupervisionOrder:
+                accountabilities: Sequence[dict] = (), now: datetime | None = None) -> SupervisionOrder:
     """Close as corrected (已纠正) or with accountability records (问责: person, step, measure)."""
     if not can_supervise(actor, order):
         raise PermissionDenied("只有监察员可以办结督办单")
     if not corrected and not accountabilities:
         raise ValidationError("问责办结须至少记录一名责任人及问责措施")
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
         if order.status not in (OrderStatus.OPEN, OrderStatus.REPLIED):
