@@ -35,6 +35,12 @@ class Travel:
         return self.to(self.current + timedelta(**delta))
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Argon2 costs ~1 s per test user on a loaded machine; test accounts do not need it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def travel(monkeypatch):
     return Travel(monkeypatch)
@@ -118,19 +124,34 @@ class Desk:
 
     def __init__(self, client):
         self.client = client
+        self.user = None
 
     def as_(self, user):
+        self.user = user
         self.client.force_login(user)
         return self
 
+    def relogin(self):
+        """Sessions last 8 hours: after time travel, log in again."""
+        if self.user is not None:
+            self.client.force_login(self.user)
+
+    def get(self, url, data=None, **kw):
+        self.relogin()
+        return self.client.get(url, data, **kw)
+
+    def post(self, url, data=None, **kw):
+        self.relogin()
+        return self.client.post(url, data or {}, **kw)
+
     def register(self, version, **extra) -> Case:
-        response = self.client.post("/staff/cases/register/", application(version, **extra))
+        response = self.post("/staff/cases/register/", application(version, **extra))
         assert response.status_code == 302, response.content.decode()[:3000]
         case_no = response["Location"].rstrip("/").split("/")[-1]
         return Case.objects.get(case_no=case_no)
 
     def act(self, case, action, data=None, expect=302):
-        response = self.client.post(f"/staff/cases/c/{case.case_no}/{action}/", data or {})
+        response = self.post(f"/staff/cases/c/{case.case_no}/{action}/", data or {})
         assert response.status_code == expect, (response.status_code, response.content.decode()[:2000])
         return response
 
@@ -138,7 +159,7 @@ class Desk:
         return self.act(case, "step", {"step": code, "outcome": outcome, "opinion": opinion})
 
     def page(self, case):
-        return self.client.get(CASE_URL.format(case.case_no))
+        return self.get(CASE_URL.format(case.case_no))
 
     def messages(self, case) -> str:
         return self.page(case).content.decode()

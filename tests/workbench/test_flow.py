@@ -33,7 +33,7 @@ def test_promised_case_end_to_end_across_national_day(world, desk, travel):
     # The reviewer sees it in the inbox with the time left, claims and passes it.
     travel.to(sh("2026-09-30T09:00:00"))
     desk.as_(a.staff[Post.REVIEWER1])
-    page = desk.client.get("/staff/cases/").content.decode()
+    page = desk.get("/staff/cases/").content.decode()
     assert case.case_no in page and "剩余" in page
     desk.act(case, "claim", {"step": "review1"})
     desk.step(case, "review1", opinion="材料齐全，同意")
@@ -47,7 +47,7 @@ def test_promised_case_end_to_end_across_national_day(world, desk, travel):
     travel.to(sh("2026-10-10T10:00:00"))
     # The notifier sees it in 待送达 and delivers it.
     desk.as_(a.staff[Post.NOTIFIER])
-    assert case.case_no in desk.client.get("/staff/cases/").content.decode()
+    assert case.case_no in desk.get("/staff/cases/").content.decode()
     desk.act(case, "deliver", {"method": "window"})
     case = fresh(case)
     assert case.status == "delivered" and case.clock_state == "done"
