@@ -68,8 +68,20 @@ def search_items(q: str = "", *, department: str = "", item_type: str = "", life
     return qs
 
 
+FACETS_CACHE_SECONDS = 120
+
+
 def facets() -> dict:
-    """Departments, item types and life events that have published items (for the filters)."""
+    """Departments, item types and life events that have published items (for the filters); cached briefly."""
+    key = "xn-portal:facets"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _facets()
+        cache.set(key, cached, FACETS_CACHE_SECONDS)
+    return cached
+
+
+def _facets() -> dict:
     items = published_items()
     dept_ids = items.values("department_id")
     return {
