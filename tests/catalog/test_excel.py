@@ -195,3 +195,28 @@ def test_management_command(county, tmp_path, capsys):
     call_command("catalog", "export", "--out", str(out_file), "--department", "DA")
     rows = list(load_workbook(out_file, read_only=True)["事项"].iter_rows(values_only=True))
     assert {r[0] for r in rows[1:]} == {"X1", county.a.version.item.code}
+
+
+def test_title_rows_above_the_header_are_skipped(county):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "事项"
+    ws.append(["示范县市场监督管理局 政务服务事项清单（2026 年版）"])
+    ws.append([])
+    ws.append(ITEM_HEADER)
+    ws.append(item_row("T1"))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    report = import_items(buffer.getvalue())
+    [result] = report.results
+    assert (result.row, result.status, result.item_code) == (4, "imported", "T1")
+
+
+def test_rows_with_missing_cells_and_odd_types(county):
+    data = workbook([["X1", "短行"], ["X2", "类型为数字", 1, "DA", "承诺件", 20.0, 10, "", "2026/3/1"]])
+    report = import_items(data)
+    rows = results_by_row(report, "事项")
+    assert (rows[2].status, rows[2].code) == ("rejected", "missing_field")
+    assert rows[3].status == "imported"
+    version = Item.objects.get(code="X2").versions.get()
+    assert Item.objects.get(code="X2").item_type == "01" and str(version.effective_from) == "2026-03-01"

@@ -242,6 +242,8 @@ MATERIAL_COLUMNS = [
 ]
 SHEETS = {SHEET_ITEMS: ITEM_COLUMNS, SHEET_STEPS: STEP_COLUMNS, SHEET_FEES: FEE_COLUMNS,
           SHEET_MATERIALS: MATERIAL_COLUMNS}
+KEY_HEADERS = {"事项编码"}
+MAX_TITLE_ROWS = 5
 HEADER_ALIASES = {"环节时限": "环节时限（工作日）", "时限（工作日）": "环节时限（工作日）", "收费标准": "收费标准（元）",
                   "金额": "收费标准（元）", "部门编码": "实施部门编码", "类型": "事项类型"}
 
@@ -357,13 +359,22 @@ def _header_map(sheet_name: str, header_row: Iterable, columns: list[Column]) ->
 def _parse_sheet(ws, sheet_name: str, columns: list[Column], report: ImportReport) -> list[ParsedRow]:
     rows: list[ParsedRow] = []
     iterator: Iterator = ws.iter_rows(values_only=True)
-    header = next(iterator, None)
+    # departments often put a title row or two above the header: the header is the first row naming the key column
+    header, header_number = None, 0
+    for header_number, candidate in enumerate(iterator, start=1):
+        if any(str(cell).strip().rstrip("*＊").strip() in KEY_HEADERS for cell in candidate if cell is not None):
+            header = candidate
+            break
+        if header_number >= MAX_TITLE_ROWS:
+            break
     if header is None:
         if sheet_name == SHEET_ITEMS:
-            raise ExcelFormatError(f"工作表“{sheet_name}”是空的。", "empty_sheet")
-        return rows
+            raise ExcelFormatError(f"工作表“{sheet_name}”中找不到表头（需要“事项编码”列）。请使用导入模板。", "missing_column")
+        if header_number == 0:
+            return rows
+        raise ExcelFormatError(f"工作表“{sheet_name}”中找不到表头（需要“事项编码”列）。请使用导入模板。", "missing_column")
     mapping = _header_map(sheet_name, header, columns)
-    for number, raw_row in enumerate(iterator, start=2):
+    for number, raw_row in enumerate(iterator, start=header_number + 1):
         cells = {col: raw_row[i] if i < len(raw_row) else None for i, col in mapping.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
             continue
