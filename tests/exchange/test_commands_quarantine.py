@@ -6,11 +6,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.exchange.conftest import submitted
 from xiaoneng.cases.models import Case
 from xiaoneng.exchange import quarantine
 from xiaoneng.exchange.keys import authenticate
 from xiaoneng.exchange.models import ApiKey, QuarantinedEvent, SourceSystem
-from tests.exchange.conftest import submitted
 
 
 def run(*args):

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.test import Client
 
-from xiaoneng.exchange.keys import create_system
 from tests.exchange.conftest import Api, event, submitted, ts
+from xiaoneng.exchange.keys import create_system
 
 
 def _lifecycle(api, case_no="C1"):
@@ -82,8 +82,9 @@ def _raise_alerts(api):
         api.post([submitted(f"OLD{n}", at=_ts(0, base=old)),
                   event(f"OLD{n}", "accepted", f"OLD{n}-a", at=_ts(5, base=old))])
     try:
-        from xiaoneng.supervision import services as sup_services  # noqa: F401
         from django.core.management import call_command
+
+        from xiaoneng.supervision import services as sup_services  # noqa: F401
 
         call_command("supervise", "--once")
     except Exception:  # noqa: BLE001 - the sweep belongs to another app; alerts may already exist
@@ -146,8 +147,8 @@ class TestItems:
         assert api_a.get("/api/v1/items/NOPE").status_code == 404
 
     def test_pagination_and_draft_hidden(self, api_a, county):
-        from xiaoneng.catalog.models import ItemVersion, VersionStatus
         from tests.factories import make_item
+        from xiaoneng.catalog.models import ItemVersion, VersionStatus
 
         for n in range(5):
             make_item(county.a.department, f"ITEM-DA-1{n}")

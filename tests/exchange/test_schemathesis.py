@@ -29,8 +29,11 @@ def keyed(system_a, api_a):
                                  HealthCheck.filter_too_much, HealthCheck.data_too_large])
 def test_api(case, keyed):
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                                   status_code_conformance)
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
 
     response = case.call(headers={"Authorization": f"Bearer {keyed}"})
     case.validate_response(response, checks=[not_a_server_error, status_code_conformance,

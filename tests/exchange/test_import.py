@@ -1,0 +1,173 @@
+"""Bulk import (二次入录): CSV and Excel, idempotent re-import, resume, row report, quarantine."""
+
+import csv
+import json
+from io import StringIO
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook, load_workbook
+
+from xiaoneng.cases.models import Case, CaseEvent
+from xiaoneng.exchange import importer
+from xiaoneng.exchange.models import ImportJob, QuarantinedEvent
+
+HEADER = ["case_no", "item_code", "department", "applicant_type", "applicant_name", "id_no", "channel",
+          "submitted_at", "accepted_at", "decided_at", "result", "reason", "document_no", "delivered_at"]
+
+
+def good_row(n, **over):
+    row = {"case_no": f"H{n:04d}", "item_code": "ITEM-DA-001", "department": "DA", "applicant_type": "person",
+           "applicant_name": "张三", "id_no": "330122199001011234", "channel": "window",
+           "submitted_at": "2025-03-03 09:00", "accepted_at": "2025-03-03 10:00",
+           "decided_at": "2025-03-10 16:00", "result": "approved", "reason": "", "document_no": f"许{n}号",
+           "delivered_at": "2025-03-11 09:00"}
+    row.update(over)
+    return row
+
+
+def write_csv(path: Path, rows, header=HEADER):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+    return path
+
+
+def run(*args):
+    out = StringIO()
+    call_command("import", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_csv_import_report_and_idempotency(county, tmp_path):
+    rows = [good_row(n) for n in range(20)]
+    rows.append(good_row(90, item_code="NOPE"))  # unknown item
+    rows.append(good_row(91, submitted_at="someday"))  # unparsable date
+    rows.append(good_row(92, result="denied", reason="", document_no=""))  # historical: no reason tolerated
+    rows.append(good_row(93, result="rejected", accepted_at="", decided_at="2025-03-04 09:00",
+                         delivered_at="", reason="材料不全"))
+    path = write_csv(tmp_path / "cases.csv", rows)
+    report = tmp_path / "report.csv"
+    data = json.loads(run(str(path), "--report", str(report), "--json"))
+    assert (data["rows"], data["imported"], data["rejected"], data["duplicate"]) == (24, 22, 2, 0)
+    case = Case.objects.get(case_no="H0003")
+    assert case.status == "delivered" and case.result == "approved" and case.source_system == ""
+    assert case.applicant_id_masked.endswith("1234") and case.document_no == "许3号"
+    assert Case.objects.get(case_no="H0092").result == "denied"
+    assert Case.objects.get(case_no="H0093").status == "rejected"
+    with open(report, encoding="utf-8-sig") as fh:
+        lines = list(csv.DictReader(fh))
+    assert len(lines) == 24
+    by_case = {line["case_no"]: line for line in lines}
+    assert by_case["H0090"]["status"] == "rejected" and by_case["H0090"]["error_code"] == "unknown_item"
+    assert by_case["H0091"]["status"] == "rejected" and by_case["H0091"]["field"] == "submitted_at"
+    assert by_case["H0001"]["status"] == "imported" and by_case["H0001"]["accepted"] == "4"
+    # rejected rows are in quarantine: the 4 events of H0090 (unknown_item, then case_not_found for the events
+    # that follow the rejected submission) and the unparsable row H0091 as its own record
+    assert QuarantinedEvent.objects.filter(source="import").count() == 5
+    assert QuarantinedEvent.objects.filter(case_no="H0090", error_code="case_not_found").count() == 3
+    bad = QuarantinedEvent.objects.get(error_field="submitted_at")
+    assert bad.import_row == 23 and "id_no" not in bad.raw["cells"]
+    # re-import: nothing new, every row a duplicate (rejected rows stay rejected)
+    events = CaseEvent.objects.count()
+    again = json.loads(run(str(path), "--json"))
+    assert (again["imported"], again["duplicate"], again["rejected"]) == (0, 22, 2)
+    assert CaseEvent.objects.count() == events
+
+
+@pytest.mark.django_db
+def test_xlsx_with_steps_and_chinese_headers(county, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "办件"
+    ws.append(["办件编号", "事项编码", "部门编码", "申请人", "申办时间", "受理时间", "办结时间", "办理结果"])
+    from datetime import datetime
+
+    ws.append(["X1", "ITEM-DA-001", "DA", "某公司", datetime(2025, 4, 1, 9, 0), datetime(2025, 4, 1, 9, 30),
+               datetime(2025, 4, 8, 15, 0), "准予"])
+    steps = wb.create_sheet("环节")
+    steps.append(["办件编号", "环节编码", "完成时间", "经办人", "意见"])
+    steps.append(["X1", "accept", datetime(2025, 4, 1, 9, 30), "王五", "通过"])
+    steps.append(["X1", "nosuch", datetime(2025, 4, 2, 9, 30), "王五", "通过"])
+    path = tmp_path / "cases.xlsx"
+    wb.save(path)
+    report = tmp_path / "report.xlsx"
+    data = json.loads(run(str(path), "--report", str(report), "--json"))
+    assert (data["rows"], data["imported"], data["rejected"]) == (3, 2, 1)
+    case = Case.objects.get(case_no="X1")
+    assert case.result == "approved" and case.accepted_at is not None
+    assert case.steps.get(code="accept").actor_name == "王五"
+    rows = list(load_workbook(report, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "sheet" and len(rows) == 4
+    assert rows[3][:4] == ("环节", 3, "X1", "rejected") and rows[3][7] == "unknown_step"
+
+
+@pytest.mark.django_db
+def test_interrupted_import_resumes(county, tmp_path):
+    path = write_csv(tmp_path / "cases.csv", [good_row(n) for n in range(30)])
+    real_flush = importer._flush
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_flush(*args, **kwargs)
+
+    with mock.patch.object(importer, "_flush", flaky), pytest.raises(KeyboardInterrupt):
+        importer.run_import(path, chunk_events=20)  # 5 rows (4 events each) per chunk
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.last_row == 11 and job.rows_total == 10
+    assert Case.objects.count() == 10
+    job = importer.run_import(path, resume=True, chunk_events=20)
+    assert ImportJob.objects.count() == 1
+    assert job.status == "done" and job.rows_total == 30 and job.rows_imported == 30 and job.last_row == 31
+    assert Case.objects.count() == 30
+
+
+@pytest.mark.django_db
+def test_import_for_a_system_respects_its_departments(county, tmp_path):
+    from xiaoneng.exchange.keys import create_system
+
+    create_system(code="SYS-A", name="A", department_codes=["DA"])
+    path = write_csv(tmp_path / "c.csv", [good_row(1), good_row(2, item_code="ITEM-DB-001", department="DB")])
+    data = json.loads(run(str(path), "--system", "SYS-A", "--json"))
+    assert (data["imported"], data["rejected"]) == (1, 1)
+    assert Case.objects.get(case_no="H0001").source_system == "SYS-A"
+    assert set(QuarantinedEvent.objects.values_list("error_code", flat=True)) == {"department_not_allowed",
+                                                                                  "case_not_found"}
+
+
+def test_bad_input(tmp_path, db):
+    with pytest.raises(CommandError):
+        run(str(tmp_path / "missing.csv"))
+    (tmp_path / "x.txt").write_text("hello")
+    with pytest.raises(CommandError):
+        run(str(tmp_path / "x.txt"))
+    (tmp_path / "nohead.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(CommandError):
+        run(str(tmp_path / "nohead.csv"))
+    with pytest.raises(CommandError):
+        run(str(tmp_path / "nohead.csv"), "--system", "NOPE")
+
+
+@pytest.mark.django_db
+def test_template_and_admin_upload(county, admin_client, tmp_path):
+    template = importer.template_workbook()
+    wb = load_workbook(template, read_only=True)
+    assert wb.sheetnames == ["办件", "环节", "说明"]
+    r = admin_client.get("/admin/exchange/importjob/template/")
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("attachment")
+    path = write_csv(tmp_path / "up.csv", [good_row(1), good_row(2)])
+    with open(path, "rb") as fh:
+        r = admin_client.post("/admin/exchange/importjob/upload/", {"file": fh})
+    assert r.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.rows_imported == 2 and job.report
+    r = admin_client.get(f"/admin/exchange/importjob/{job.pk}/report/")
+    assert r.status_code == 200 and b"H0001" in b"".join(r.streaming_content)
