@@ -1,0 +1,205 @@
+"""The indicators of domain-rules §5, per department and period, by set-based SQL.
+
+One aggregate query per source (decided cases, submitted cases, case events, published items) plus
+``feedback.selectors.department_stats`` (consultations, complaints, ratings), each grouped by department —
+whatever the number of cases, Python only sees one row per department. The department list is always passed
+explicitly so that PostgreSQL walks the ``(department_id, decided_at)`` / ``(department_id, submitted_at)`` indexes
+department by department (``department_id = ANY(…) AND decided_at >= … AND decided_at < …``).
+
+The exact definitions (shown next to every figure in the UI) are in ``DEFINITIONS``. A period is ``[start, end)``
+in local time (Asia/Shanghai); a rate with an empty denominator is ``None`` ("no data"), never 0 or 100 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from xiaoneng.cases.models import Case, CaseEvent
+from xiaoneng.catalog.models import Item, ItemVersion
+
+# Ordered: (key, name). ``DEFINITIONS[key]`` is the exact definition in Chinese.
+INDICATORS: list[tuple[str, str]] = [
+    ("on_time_rate", "按时办结率"),
+    ("early_rate", "提前办结率"),
+    ("avg_speedup_rate", "平均提速率"),
+    ("promised_speedup_rate", "承诺提速率"),
+    ("onsite_rate", "现场办结率"),
+    ("online_rate", "网上办理率"),
+    ("satisfaction_rate", "满意度"),
+    ("consultation_on_time_rate", "咨询按时回复率"),
+    ("complaint_on_time_rate", "投诉按时办结率"),
+    ("rectification_on_time_rate", "差评整改按时率"),
+    ("data_timeliness_rate", "数据上报及时率"),
+]
+NAMES = dict(INDICATORS)
+
+DEFINITIONS: dict[str, str] = {
+    "on_time_rate": "本期办结（办结时间在本期内）的办件中，办结时间不晚于承诺时限到期时间（无承诺时限的以法定时限为准；"
+                    "均无时限的视为按时）的件数 ÷ 本期办结件数。",
+    "early_rate": "本期办结的非即办件（承诺时限 ≥ 1 个工作日）中，实际用时（扣除特别程序等不计时时间后的工作日）"
+                  "比承诺时限至少提前 1 个工作日的件数 ÷ 本期办结的非即办件数。",
+    "avg_speedup_rate": "本期办结且有法定时限的办件，逐件计算 1 − 实际用时 ÷ 法定时限，再取平均值（超期办结为负值）。",
+    "promised_speedup_rate": "部门现行已发布事项（有法定时限）的承诺时限压缩比 1 − 承诺时限 ÷ 法定时限 的平均值"
+                             "（按事项平均，不按件数加权）。",
+    "onsite_rate": "本期办结的办件中即办件（现场办结）件数 ÷ 本期办结件数。",
+    "online_rate": "本期申报（申报时间在本期内）的办件中网上申报件数 ÷ 本期申报件数。",
+    "satisfaction_rate": "本期收到的好差评（已撤销的评价除外）中，非差评（基本满意及以上）件数 ÷ 评价总数。",
+    "consultation_on_time_rate": "本期收到的咨询中，在答复期限前答复的件数 ÷ 本期咨询件数（未答复的计为未按时）。",
+    "complaint_on_time_rate": "本期收到、由本部门承办的投诉中，按期受理并按期办结（或按期作出不予受理）的件数 ÷ "
+                              "本部门承办的投诉件数（未办结的计为未按时）。",
+    "rectification_on_time_rate": "本期收到的差评（已撤销的除外）中，在整改期限前完成整改的件数 ÷ 差评件数。",
+    "data_timeliness_rate": "本期接收的本部门办件过程数据（事件）中，发生后 24 小时内上报的条数 ÷ 本期接收的事件总数"
+                            "（即 1 − 迟报率；每低于 100% 一个百分点扣 1 分，最多扣 5 分）。",
+}
+
+# How natural-day limits compare with the working-day clock: a natural-day limit of N days is taken as
+# N × 5 / 7 working days (the case clock's ``elapsed_seconds`` are always working seconds).
+NATURAL_DAY_FACTOR = "5.0 / 7.0"
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime  # aware, inclusive
+    end: datetime  # aware, exclusive
+
+    @classmethod
+    def for_dates(cls, first: date, last: date) -> Window:
+        tz = timezone.get_default_timezone()
+        return cls(datetime.combine(first, time.min, tzinfo=tz),
+                   datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz))
+
+    def params(self) -> list:
+        ops = connection.ops
+        return [ops.adapt_datetimefield_value(self.start), ops.adapt_datetimefield_value(self.end)]
+
+
+def _rate(part, whole) -> float | None:
+    return None if not whole else float(part) / float(whole)
+
+
+def _in_list(column: str, ids: Sequence[int]) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _late_predicate(received: str, occurred: str) -> str:
+    """SQL: an event reported more than 24 hours after it occurred."""
+    if connection.vendor == "postgresql":
+        return f"{received} > {occurred} + INTERVAL '24 hours'"
+    return f"(julianday({received}) - julianday({occurred})) > 1.0"
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def seconds_per_day() -> int:
+    from xiaoneng.workcal.selectors import office_hours
+
+    return office_hours().seconds_per_day
+
+
+def _limit(column: str) -> str:
+    return f"(CASE WHEN v.limit_unit = 'natural_day' THEN {column} * {NATURAL_DAY_FACTOR} ELSE {column} * 1.0 END)"
+
+
+def decided_sql(where_dept: str) -> str:
+    """Completions in the window: on time, early, speed-up sum, instant share."""
+    c, v = Case._meta.db_table, ItemVersion._meta.db_table
+    due = "COALESCE(c.promised_due, c.statutory_due)"
+    return f"""
+SELECT c.department_id,
+       COUNT(*),
+       SUM(CASE WHEN {due} IS NULL OR c.decided_at <= {due} THEN 1 ELSE 0 END),
+       SUM(CASE WHEN v.promised_days > 0 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN v.promised_days > 0
+                 AND c.elapsed_seconds <= ({_limit('v.promised_days')} - 1) * %s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN v.statutory_days > 0 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN v.statutory_days > 0
+                THEN 1.0 - c.elapsed_seconds / ({_limit('v.statutory_days')} * %s) ELSE 0 END),
+       SUM(CASE WHEN v.handling_type = 'instant' THEN 1 ELSE 0 END)
+  FROM {c} c JOIN {v} v ON v.id = c.item_version_id
+ WHERE {where_dept} AND c.decided_at >= %s AND c.decided_at < %s
+ GROUP BY c.department_id"""
+
+
+def compute(window: Window, department_ids: Sequence[int]) -> dict[int, dict]:
+    """``{department_id: {indicator key: value | None, …counts}}`` for every listed department."""
+    from xiaoneng.feedback.selectors import department_stats
+
+    ids = sorted(set(department_ids))
+    out: dict[int, dict] = {i: _empty() for i in ids}
+    if not ids:
+        return out
+    spd = seconds_per_day()
+    c, e = Case._meta.db_table, CaseEvent._meta.db_table
+    it, v = Item._meta.db_table, ItemVersion._meta.db_table
+    where, ids_p = _in_list("c.department_id", ids)
+
+    for dept, decided, on_time, early_base, early, speed_base, speed_sum, instant in _fetch(
+            decided_sql(where), [spd, spd, *ids_p, *window.params()]):
+        out[dept].update(decided=decided, on_time=on_time, early_base=early_base, early=early,
+                         speed_base=speed_base, speed_sum=float(speed_sum or 0), instant=instant)
+
+    for dept, submitted, online in _fetch(f"""
+SELECT c.department_id, COUNT(*), SUM(CASE WHEN c.channel = 'online' THEN 1 ELSE 0 END)
+  FROM {c} c
+ WHERE {where} AND c.submitted_at >= %s AND c.submitted_at < %s
+ GROUP BY c.department_id""", [*ids_p, *window.params()]):
+        out[dept].update(submitted=submitted, online=online)
+
+    for dept, events, late in _fetch(f"""
+SELECT c.department_id, COUNT(*), SUM(CASE WHEN {_late_predicate('e.received_at', 'e.occurred_at')} THEN 1 ELSE 0 END)
+  FROM {e} e JOIN {c} c ON c.id = e.case_id
+ WHERE e.received_at >= %s AND e.received_at < %s AND {where}
+ GROUP BY c.department_id""", [*window.params(), *ids_p]):
+        out[dept].update(events=events, late_events=late)
+
+    where_i, ids_i = _in_list("i.department_id", ids)
+    for dept, items, speed in _fetch(f"""
+SELECT i.department_id, COUNT(*), SUM(1.0 - v.promised_days * 1.0 / v.statutory_days)
+  FROM {it} i JOIN {v} v ON v.id = i.current_version_id
+ WHERE {where_i} AND i.is_active AND v.status = 'published' AND v.statutory_days > 0
+ GROUP BY i.department_id""", ids_i):
+        out[dept].update(items=items, item_speed_sum=float(speed or 0))
+
+    for dept, fb in department_stats(window.start, window.end, ids).items():
+        if dept in out:
+            out[dept].update(
+                ratings=fb.ratings, bad_ratings=fb.bad_ratings, rating_mean=fb.rating_mean,
+                rectified_on_time=fb.rectified_on_time, consultations=fb.consultations,
+                consultations_on_time=fb.consultations_on_time, complaints_handled=fb.complaints_handled,
+                complaints_handled_on_time=fb.complaints_handled_on_time)
+
+    for row in out.values():
+        _derive(row)
+    return out
+
+
+def _empty() -> dict:
+    return dict(decided=0, on_time=0, early_base=0, early=0, speed_base=0, speed_sum=0.0, instant=0,
+                submitted=0, online=0, events=0, late_events=0, items=0, item_speed_sum=0.0, ratings=0,
+                bad_ratings=0, rating_mean=None, rectified_on_time=0, consultations=0, consultations_on_time=0,
+                complaints_handled=0, complaints_handled_on_time=0)
+
+
+def _derive(row: dict) -> None:
+    row["on_time_rate"] = _rate(row["on_time"], row["decided"])
+    row["early_rate"] = _rate(row["early"], row["early_base"])
+    row["avg_speedup_rate"] = row["speed_sum"] / row["speed_base"] if row["speed_base"] else None
+    row["promised_speedup_rate"] = row["item_speed_sum"] / row["items"] if row["items"] else None
+    row["onsite_rate"] = _rate(row["instant"], row["decided"])
+    row["online_rate"] = _rate(row["online"], row["submitted"])
+    row["satisfaction_rate"] = _rate(row["ratings"] - row["bad_ratings"], row["ratings"])
+    row["consultation_on_time_rate"] = _rate(row["consultations_on_time"], row["consultations"])
+    row["complaint_on_time_rate"] = _rate(row["complaints_handled_on_time"], row["complaints_handled"])
+    row["rectification_on_time_rate"] = _rate(row["rectified_on_time"], row["bad_ratings"])
+    row["data_timeliness_rate"] = _rate(row["events"] - row["late_events"], row["events"])

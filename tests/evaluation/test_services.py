@@ -1,0 +1,186 @@
+"""evaluate_period over rows built directly: the default standard reproduces the hand-computed scores.
+
+Department A, October 2026 (fixture ``scored_county``):
+  依法时限 14: 4 warnings → −3 (4 // 3 = 1 group); 1 yellow → −5; the revoked red, the pending yellow and the
+              September red do not count → 14 − 8 = 6.
+              bonuses on top: 提前办结率 3/10 = 30 % → +1 (10 %) +1 (20 %) +1 (30 %) = +3;
+              承诺提速率 1 − 10/20 = 50 % → +3 (30 %) +1 (40 %) +1 (50 %) = +5 → 6 + 8 = 14
+  程序规范 14: red procedure_violation (appeal rejected: counts) −10, yellow no_reason −5 → −15 → 0 (floor)
+  公开透明 10: 37 of 40 events on time = 92.5 % → 7 full % short → −7, capped at −5 → 5
+  服务态度 10: 1 substantiated complaint → 8 (the unsubstantiated one is ignored)
+  廉洁从政 10: 1 吃拿卡要 complaint found partly true → 8
+  群众满意 10: 1 差评 rectified late → −2 → 8 (one rectified in time, one removed)
+  收费规范 8, 监督整改 14, 法律责任 10: untouched
+  total = 14 + 0 + 5 + 8 + 8 + 8 + 8 + 14 + 10 = 75 → 合格
+Department B: nothing happened; 承诺提速率 50 % → +5 → 105 → 优秀, rank 1 (A rank 2).
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from xiaoneng.evaluation import services
+from xiaoneng.evaluation.models import Category, ManualAdjustment, Score, Standard
+from xiaoneng.supervision.models import Alert
+
+from .conftest import TZ
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_A = {"time_limits": 14, "process": 0, "openness": 5, "attitude": 8, "integrity": 8, "satisfaction": 8,
+              "fees": 8, "oversight": 14, "liability": 10}
+
+
+def cats(score: Score) -> dict:
+    return {ln.category: ln.points for ln in score.lines.filter(kind="category")}
+
+
+def run(as_of, key="2026-10", **kw):
+    return {s.department.code: s for s in services.evaluate_period(key, as_of=as_of, **kw)}
+
+
+def test_default_standard_is_shipped_published():
+    std = Standard.objects.get(number=1, status="published")
+    assert sum(c.weight for c in std.categories.all()) == 100
+    assert std.categories.count() == 9
+
+
+def test_hand_computed_county(scored_county, as_of):
+    scores = run(as_of)
+    a, b = scores["DA"], scores["DB"]
+    assert cats(a) == EXPECTED_A
+    assert a.total == Decimal("75.00") and a.grade == "pass"
+    assert b.total == Decimal("105.00") and b.grade == "excellent"
+    assert (b.rank, a.rank) == (1, 2)
+    assert "JC" not in scores  # the supervision office is not scored
+
+
+def test_indicators_of_department_a(scored_county, as_of):
+    ind = run(as_of)["DA"].indicators
+    assert ind["decided"] == 10 and ind["on_time_rate"] == 0.9
+    assert ind["early_rate"] == 0.3
+    assert ind["avg_speedup_rate"] == pytest.approx(0.625)  # (3·0.9 + 6·0.525 + 0.4) / 10
+    assert ind["promised_speedup_rate"] == 0.5
+    assert ind["onsite_rate"] == 0.0
+    assert ind["data_timeliness_rate"] == 0.925
+    assert ind["satisfaction_rate"] == pytest.approx(1 / 3)  # 3 ratings (removed one excluded), 2 差评
+    assert ind["rectification_on_time_rate"] == 0.5
+
+
+def test_lines_carry_facts(scored_county, as_of):
+    a = run(as_of)["DA"]
+    warn = a.lines.get(category="time_limits", rule_code="warnings")
+    assert warn.points == -3
+    assert sorted(f["id"] for f in warn.facts["items"]) == sorted(x.pk for x in scored_county.alerts["warnings"])
+    yellow = a.lines.get(category="time_limits", rule_code="yellow")
+    assert [f["case_no"] for f in yellow.facts["items"]] == [scored_county.cases["late"][0].case_no]
+    assert a.lines.get(category="time_limits", rule_code="red").points == 0  # revoked red
+    late = a.lines.get(category="openness", rule_code="late_data")
+    assert late.points == -5 and late.facts["total"] == 3 and len(late.facts["items"]) == 3
+    complaint = a.lines.get(category="attitude", rule_code="complaints")
+    assert [f["receipt_no"] for f in complaint.facts["items"]] == [scored_county.complaints["attitude"].receipt_no]
+    early = a.lines.get(category="time_limits", rule_code="early_bonus")
+    assert early.points == 3 and early.indicator_value == 0.3 and early.facts["total"] == 3
+
+
+def test_revoking_a_card_raises_the_score_at_the_next_recomputation(scored_county, as_of):
+    assert run(as_of)["DA"].total == 75
+    Alert.objects.filter(pk=scored_county.alerts["yellow"].pk).update(status="revoked")
+    again = run(as_of)["DA"]
+    assert again.total == 80 and again.grade == "good"
+    assert again.version == 1  # unpublished: replaced in place
+    assert Score.objects.filter(department__code="DA").count() == 1
+
+
+def test_recomputation_is_deterministic(scored_county, as_of):
+    first = run(as_of)["DA"]
+    lines1 = [(ln.category, ln.rule_code, ln.points, ln.facts) for ln in first.lines.order_by("order")]
+    second = run(as_of)["DA"]
+    lines2 = [(ln.category, ln.rule_code, ln.points, ln.facts) for ln in second.lines.order_by("order")]
+    assert lines1 == lines2 and first.total == second.total
+
+
+def test_publishing_keeps_history(scored_county, as_of):
+    run(as_of)
+    period = services.get_period("2026-10")
+    assert services.publish_period(period) == 2
+    # identical recomputation writes nothing new
+    assert run(as_of)["DA"].version == 1
+    # a late correction: the pending yellow card is issued after publication
+    Alert.objects.filter(pk=scored_county.alerts["pending"].pk).update(status="issued")
+    v2 = run(as_of)["DA"]
+    # time limits: 14 − 3 − 5 − 5 = 1, plus the 8 bonus points = 9 → total 75 − 5 = 70
+    assert v2.version == 2 and not v2.published
+    assert cats(v2)["time_limits"] == 9 and v2.total == 70
+    v1 = Score.objects.get(department__code="DA", period=period, version=1)
+    assert v1.published and v1.total == 75
+    published = {s.department.code: s for s in services.latest_scores(period, published_only=True)}
+    assert published["DA"].version == 1
+
+
+def test_manual_adjustment(scored_county, as_of):
+    period = services.get_period("2026-10")
+    liability = Category.objects.get(standard=period.standard, code="liability")
+    ManualAdjustment.objects.create(department=scored_county.county.a.department, period=period,
+                                    category=liability, points=Decimal("-4"), reason="群众投诉造成不良影响",
+                                    by=scored_county.county.supervisor)
+    a = run(as_of)["DA"]
+    assert cats(a)["liability"] == 6 and a.total == 71
+    line = a.lines.get(kind="manual")
+    assert line.label == "群众投诉造成不良影响" and line.points == -4
+
+
+def test_quarter_is_mean_of_months(scored_county):
+    december = datetime(2026, 12, 15, 12, tzinfo=TZ)
+    scores = run(december, key="2026-Q4")
+    # October 75; November and December: no cards, no completions, 承诺提速 +5 → 105 each
+    assert scores["DA"].total == Decimal("95.00")  # (75 + 105 + 105) / 3
+    assert scores["DA"].indicators["months"] == {"2026-10": "75.00", "2026-11": "105.00", "2026-12": "105.00"}
+    assert scores["DB"].total == Decimal("105.00")
+
+
+def test_single_department(scored_county, as_of):
+    scores = run(as_of, department_codes=["DA"])
+    assert list(scores) == ["DA"]
+
+
+def test_command_json(scored_county, capsys):
+    call_command("evaluate", "--period", "2026-10", "--json")
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert {s["department"] for s in data["scores"]} == {"DA", "DB"}
+
+
+def test_command_publish(scored_county, capsys):
+    call_command("evaluate", "--period", "2026-10", "--department", "DB", "--publish")
+    out = capsys.readouterr().out
+    assert "已发布" in out
+    assert Score.objects.get(department__code="DB").published
+
+
+@pytest.mark.parametrize("key,ok", [("2026-10", True), ("2026-Q4", True), ("2026", True), ("2026-13", False),
+                                    ("2026-Q5", False), ("26-1", False)])
+def test_period_keys(key, ok):
+    if ok:
+        services.parse_period(key)
+    else:
+        with pytest.raises(services.PeriodError):
+            services.parse_period(key)
+
+
+def test_published_standard_is_immutable():
+    std = Standard.objects.get(number=1)
+    cat = std.categories.first()
+    cat.weight = 99
+    with pytest.raises(Exception):
+        cat.save()
+    new = Standard.new_version_from(std)
+    assert new.number == 2 and new.status == "draft"
+    assert new.categories.count() == 9
+    assert sum(c.rules.count() for c in new.categories.all()) == sum(c.rules.count() for c in std.categories.all())
+    c2 = new.categories.get(code=cat.code)
+    c2.weight = 12
+    c2.save()  # drafts may change
