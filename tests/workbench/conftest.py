@@ -176,3 +176,8 @@ def events_of(case) -> list[str]:
 
 def fresh(case) -> Case:
     return Case.objects.get(pk=case.pk)
+
+
+def linked(case) -> str:
+    """The case's link as lists render it (flash messages may mention the case number too)."""
+    return f'href="/staff/cases/c/{case.case_no}/"'

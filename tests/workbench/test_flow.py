@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from tests.workbench.conftest import events_of, fresh, sh
+from tests.workbench.conftest import events_of, fresh, linked, sh
 from xiaoneng.cases.models import CaseStep
 from xiaoneng.org.models import Post
 from xiaoneng.workbench.models import HandledLog, PrintedNotice
@@ -34,7 +34,7 @@ def test_promised_case_end_to_end_across_national_day(world, desk, travel):
     travel.to(sh("2026-09-30T09:00:00"))
     desk.as_(a.staff[Post.REVIEWER1])
     page = desk.get("/staff/cases/").content.decode()
-    assert case.case_no in page and "剩余" in page
+    assert linked(case) in page and "剩余" in page
     desk.act(case, "claim", {"step": "review1"})
     desk.step(case, "review1", opinion="材料齐全，同意")
     travel.to(sh("2026-10-08T09:00:00"))
@@ -47,7 +47,7 @@ def test_promised_case_end_to_end_across_national_day(world, desk, travel):
     travel.to(sh("2026-10-10T10:00:00"))
     # The notifier sees it in 待送达 and delivers it.
     desk.as_(a.staff[Post.NOTIFIER])
-    assert case.case_no in desk.get("/staff/cases/").content.decode()
+    assert linked(case) in desk.get("/staff/cases/").content.decode()
     desk.act(case, "deliver", {"method": "window"})
     case = fresh(case)
     assert case.status == "delivered" and case.clock_state == "done"
