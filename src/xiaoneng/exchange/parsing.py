@@ -47,7 +47,7 @@ class ParseError:
     message: str
 
 
-class _Invalid(Exception):
+class _Invalid(ValueError):
     def __init__(self, field: str | None, message: str, code: str = "invalid_field"):
         super().__init__(message)
         self.error = ParseError(code, field, message)
