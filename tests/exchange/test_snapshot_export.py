@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import itertools
 import json
 from datetime import timedelta
 from io import StringIO
@@ -59,7 +60,7 @@ def test_snapshot_is_deterministic_and_cut_off(data, tmp_path):
     assert "330122199001011234" not in (tmp_path / "a" / "events.csv").read_text()
     c1 = [e for e in events if e["case_no"] == "C1"]
     assert [int(e["seq"]) for e in c1] == [1, 2, 3, 4]
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(c1, c1[1:]))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(c1))
     with pytest.raises(CommandError):
         run("snapshot", "--cutoff", "soon", "--out", str(tmp_path / "c"))
 
