@@ -143,3 +143,13 @@ def test_pages_have_lang_labels_and_no_inline_handlers(client, county, applicant
         assert '<html lang="zh-CN">' in body, url
         assert "onclick=" not in body and "<script>" not in body, url
         assert 'aria-label="主导航"' in body, url
+
+
+def test_case_files_selector_for_the_clerk(client, county, two_cases):
+    from xiaoneng.portal.selectors import case_files
+
+    mine, _ = two_cases
+    files = case_files(mine)
+    assert [f["material"] for f in files] == ["申请书", "身份证明"]
+    client.force_login(county.a.staff["acceptor"])
+    assert client.get(files[0]["url"]).status_code == 200

@@ -17,7 +17,15 @@ from .validation import (
 User = get_user_model()
 
 
-class SignupForm(forms.Form):
+class PortalForm(forms.Form):
+    """No ":" after labels (Chinese forms put the label above the field)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SignupForm(PortalForm):
     applicant_type = forms.ChoiceField(label=_("申请人类型"), choices=ApplicantType.choices,
                                        initial=ApplicantType.PERSON, widget=forms.RadioSelect)
     name = forms.CharField(label=_("姓名或单位名称"), max_length=64)
@@ -65,7 +73,7 @@ class SignupForm(forms.Form):
         return data
 
 
-class LoginForm(forms.Form):
+class LoginForm(PortalForm):
     phone = forms.CharField(label=_("手机号码或账号"), max_length=150,
                             widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
@@ -76,7 +84,7 @@ class LoginForm(forms.Form):
         return digits if digits.isdigit() else value
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(PortalForm):
     """The application form of an item. Drafts may be incomplete; ``for_submit`` makes the fields required."""
 
     applicant_type = forms.ChoiceField(label=_("申请人类型"), choices=ApplicantType.choices,
@@ -117,7 +125,7 @@ class ApplicationForm(forms.Form):
         return data
 
 
-class QueryForm(forms.Form):
+class QueryForm(PortalForm):
     case_no = forms.CharField(label=_("办件编号"), max_length=64,
                               widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
     code = forms.CharField(label=_("查询码"), max_length=16, help_text=_("见受理通知书"),

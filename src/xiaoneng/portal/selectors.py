@@ -101,6 +101,21 @@ def guide(code: str) -> Item | None:
             .first())
 
 
+def case_files(case: Case) -> list[dict]:
+    """The files an online applicant uploaded for ``case`` (application and correction materials), with their
+    download URLs — for the clerk's case page. The download view itself checks that the reader is the
+    applicant or holds a post in the case's department."""
+    from django.urls import reverse
+
+    from .models import ApplicationFile
+
+    return [
+        {"name": f.original_name, "material": f.material_name, "purpose": f.get_purpose_display(), "size": f.size,
+         "uploaded_at": f.uploaded_at, "url": reverse("portal:download", args=[f.token])}
+        for f in ApplicationFile.objects.filter(application__case=case).order_by("uploaded_at", "id")
+    ]
+
+
 # --- progress -------------------------------------------------------------------------------------------------
 
 

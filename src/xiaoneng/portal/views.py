@@ -38,10 +38,6 @@ from .models import Application, ApplicationFile, ApplicationStatus, FilePurpose
 PAGE_SIZE = 20
 
 
-def _ctx(request, **kw):
-    return kw
-
-
 # --- home and guides ------------------------------------------------------------------------------------------
 
 
