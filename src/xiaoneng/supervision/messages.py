@@ -7,6 +7,7 @@ name or code), ``{due}`` (local due time), ``{detail}`` (what an irregularity fo
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -49,7 +50,12 @@ IRREGULARITY_TEMPLATE = "办件编号为{no}的{item}存在{rule}：{detail}"
 def local_str(at: datetime | None) -> str:
     if at is None:
         return ""
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(_tz()).strftime("%Y-%m-%d %H:%M")
+
+
+@lru_cache(maxsize=1)
+def _tz():
+    return timezone.get_default_timezone()
 
 
 def render(rule: str, level: str, *, no: str = "", item: str = "", step: str = "", due: datetime | None = None,

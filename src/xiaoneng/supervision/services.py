@@ -8,12 +8,13 @@ share the work without processing a subject twice at the same moment.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -55,22 +56,89 @@ def _parse(at: Any) -> datetime | None:
 # --- inserting cards ------------------------------------------------------------------------------------------
 
 
-def _key(a: Alert) -> tuple:
-    return (a.subject_type, a.subject_id, a.step, a.rule, a.level)
+class Card(NamedTuple):
+    """A card to insert (the columns of ``Alert`` in insertion order)."""
+
+    subject_type: str
+    subject_id: int
+    subject_no: str
+    case_id: int | None
+    department_id: int
+    region_code: str
+    step: str
+    rule: str
+    level: str
+    due_at: datetime
+    raised_at: datetime
+    status: str
+    status_changed_at: datetime
+    message: str
+    escalation_level: int
+    next_escalation_at: datetime | None
 
 
-def insert_alerts(rows: Sequence[Alert]) -> list[Alert]:
+_PG_TYPES = ("text", "bigint", "text", "bigint", "bigint", "text", "text", "text", "text", "timestamptz",
+             "timestamptz", "text", "timestamptz", "text", "smallint", "timestamptz")
+
+
+# Cards travel to PostgreSQL as one JSON array of positional arrays (fast to encode, one parameter).
+_ROWS_FROM_ARRAYS = "(SELECT " + ", ".join(
+    f"(r->>{i})::{t} AS {name}" for i, (name, t) in enumerate(zip(Card._fields, _PG_TYPES, strict=True))
+) + " FROM jsonb_array_elements(%s::jsonb) AS r)"
+
+
+def insert_alerts(cards: Sequence[Card]) -> list[Card]:
     """Insert the cards that do not exist yet; returns the new ones (daily statistics updated for them).
 
-    Existing keys are read first (one query per subject type and 1000 subjects), so the return value is exact
-    while the subjects are locked by the caller; the unique constraint (``ignore_conflicts``) keeps concurrent
-    writers safe in any case.
+    PostgreSQL: one ``INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING RETURNING`` per 5000 cards, so the
+    result is exact even with concurrent writers. Other databases: existing keys are read first, then
+    ``bulk_create(ignore_conflicts=True)`` (exact while the caller holds the subjects, e.g. SQLite's single
+    writer). Either way the unique constraint is what guarantees one card per (subject, step, rule, level).
     """
-    if not rows:
+    if not cards:
         return []
+    seen: set[tuple] = set()
+    unique: list[Card] = []
+    for c in cards:
+        k = (c.subject_type, c.subject_id, c.step, c.rule, c.level)
+        if k not in seen:
+            seen.add(k)
+            unique.append(c)
+    new = _insert_pg(unique) if connection.vendor == "postgresql" else _insert_generic(unique)
+    _bump_daily_stats(new)
+    return new
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _insert_pg(cards: list[Card]) -> list[Card]:
+    """One statement per 5000 cards; the rows travel as one JSON document (cheap to encode and to parse)."""
+    table = Alert._meta.db_table
+    columns = ", ".join(Card._fields)
+    sql = (f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_ROWS_FROM_ARRAYS} AS x "  # noqa: S608
+           "ON CONFLICT (subject_type, subject_id, step, rule, level) DO NOTHING "
+           "RETURNING subject_type, subject_id, step, rule, level")
+    new: list[Card] = []
+    with connection.cursor() as cursor:
+        for i in range(0, len(cards), 5000):
+            part = cards[i : i + 5000]
+            doc = json.dumps([
+                [c.subject_type, c.subject_id, c.subject_no, c.case_id, c.department_id, c.region_code, c.step,
+                 c.rule, c.level, _iso(c.due_at), _iso(c.raised_at), c.status, _iso(c.status_changed_at),
+                 c.message, c.escalation_level, _iso(c.next_escalation_at)] for c in part
+            ], ensure_ascii=False)
+            cursor.execute(sql, [doc])
+            inserted = set(cursor.fetchall())
+            new.extend(c for c in part if (c.subject_type, c.subject_id, c.step, c.rule, c.level) in inserted)
+    return new
+
+
+def _insert_generic(cards: list[Card]) -> list[Card]:
     by_type: dict[str, set[int]] = defaultdict(set)
-    for a in rows:
-        by_type[a.subject_type].add(a.subject_id)
+    for c in cards:
+        by_type[c.subject_type].add(c.subject_id)
     existing: set[tuple] = set()
     for subject_type, ids in by_type.items():
         id_list = list(ids)
@@ -79,23 +147,17 @@ def insert_alerts(rows: Sequence[Alert]) -> list[Alert]:
                 subject_type=subject_type, subject_id__in=id_list[i : i + 1000]
             ).values_list("subject_id", "step", "rule", "level"):
                 existing.add((subject_type, sid, step, rule, level))
-    new: list[Alert] = []
-    for a in rows:
-        k = _key(a)
-        if k in existing:
-            continue
-        existing.add(k)
-        new.append(a)
+    new = [c for c in cards if (c.subject_type, c.subject_id, c.step, c.rule, c.level) not in existing]
     if new:
-        Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
-        _bump_daily_stats(new)
+        Alert.objects.bulk_create([Alert(**c._asdict()) for c in new], ignore_conflicts=True, batch_size=2000)
     return new
 
 
-def _bump_daily_stats(alerts: Iterable[Alert]) -> None:
+def _bump_daily_stats(cards: Iterable[Card]) -> None:
     counts: Counter = Counter()
-    for a in alerts:
-        counts[(timezone.localtime(a.raised_at).date(), a.department_id, a.rule, a.level)] += 1
+    tz = timezone.get_current_timezone()
+    for c in cards:
+        counts[(c.raised_at.astimezone(tz).date(), c.department_id, c.rule, c.level)] += 1
     if not counts:
         return
     from .models import AlertDailyStat
@@ -106,14 +168,14 @@ def _bump_daily_stats(alerts: Iterable[Alert]) -> None:
         f"ON CONFLICT (day, department_id, rule, level) DO UPDATE SET count = {table}.count + excluded.count"
     )
     params = [(connection.ops.adapt_datefield_value(d), dept, rule, level, n)
-              for (d, dept, rule, level), n in counts.items()]
+              for (d, dept, rule, level), n in sorted(counts.items())]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
 def _new_alert(*, subject_type: str, subject_id: int, subject_no: str, case_id: int | None, department_id: int,
                region_code: str, step: str, rule: str, level: str, due_at: datetime, raised_at: datetime,
-               message: str, item_id: int | None = None, settings_cache: dict | None = None) -> Alert | None:
+               message: str, item_id: int | None = None, settings_cache: dict | None = None) -> Card | None:
     cache = settings_cache if settings_cache is not None else {}
     key = (rule, department_id, item_id)
     s = cache.get(key)
@@ -122,12 +184,9 @@ def _new_alert(*, subject_type: str, subject_id: int, subject_no: str, case_id: 
     if not s.enabled:
         return None
     status = s.initial_status
-    return Alert(
-        subject_type=subject_type, subject_id=subject_id, subject_no=subject_no[:64], case_id=case_id,
-        department_id=department_id, region_code=region_code or "", step=step or "", rule=rule, level=level,
-        due_at=due_at, raised_at=raised_at, status=status, status_changed_at=raised_at, message=message,
-        next_escalation_at=raised_at if status == AlertStatus.ISSUED else None,
-    )
+    return Card(subject_type, subject_id, subject_no[:64], case_id, department_id, region_code or "", step or "",
+                rule, level, due_at, raised_at, status, raised_at, message, 0,
+                raised_at if status == AlertStatus.ISSUED else None)
 
 
 # --- the sweep ------------------------------------------------------------------------------------------------
@@ -189,14 +248,14 @@ def _step_names(case_ids: Iterable[int]) -> dict[tuple[int, str], str]:
 
 
 def _cards_for_rows(subject: subjects.Subject, rows: list[dict], now: datetime, raised_at: datetime,
-                    settings_cache: dict) -> tuple[list[Alert], list[tuple[int, datetime | None, str | None]], list]:
+                    settings_cache: dict) -> tuple[list[Card], list[tuple[int, datetime | None, str | None]], list]:
     """Alerts for every passed deadline, and (id, next_check_at, new clock_state|None) per row."""
     fields_, label, case_attr, item_name = _fields_for(subject)
     is_case = subject.model._meta.label_lower == "cases.case"
     need_step_names = [r["id"] for r in rows if is_case and any(
         (d.get("rule") == "step_limit") for d in (r["deadlines"] or []))]
     step_names = _step_names(need_step_names) if need_step_names else {}
-    alerts: list[Alert] = []
+    alerts: list[Card] = []
     updates: list[tuple[int, datetime | None, str | None]] = []
     rederive: list[int] = []
     for r in rows:
@@ -241,25 +300,16 @@ def _write_updates(model, updates: list[tuple[int, datetime | None, str | None]]
     table = model._meta.db_table
     qn = connection.ops.quote_name
     if connection.vendor == "postgresql":
-        ids = [u[0] for u in updates]
-        nexts = [u[1] for u in updates]
+        doc = json.dumps([[i, _iso(n), st] for i, n, st in updates])
+        source = ("(SELECT (r->>0)::bigint AS id, (r->>1)::timestamptz AS n, (r->>2) AS s "
+                  "FROM jsonb_array_elements(%s::jsonb) AS r)")
+        state = ", clock_state = COALESCE(v.s, t.clock_state)" if with_state else ""
         with connection.cursor() as cursor:
-            if with_state:
-                states = [u[2] for u in updates]
-                cursor.execute(
-                    f"UPDATE {qn(table)} AS t SET next_check_at = v.n, "  # noqa: S608
-                    "clock_state = COALESCE(v.s, t.clock_state) "
-                    "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::timestamptz[]) AS n, "
-                    "unnest(%s::text[]) AS s) AS v WHERE t.id = v.id",
-                    [ids, nexts, states],
-                )
-            else:
-                cursor.execute(
-                    f"UPDATE {qn(table)} AS t SET next_check_at = v.n "  # noqa: S608
-                    "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::timestamptz[]) AS n) AS v "
-                    "WHERE t.id = v.id",
-                    [ids, nexts],
-                )
+            cursor.execute(
+                f"UPDATE {qn(table)} AS t SET next_check_at = v.n{state} FROM {source} AS v "  # noqa: S608
+                "WHERE t.id = v.id",
+                [doc],
+            )
         return
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
@@ -305,6 +355,21 @@ def _sweep_chunk(subject: subjects.Subject, now: datetime, raised_at: datetime, 
     return len(rows)
 
 
+def _due_subjects(now: datetime) -> list[subjects.Subject]:
+    """The registered subject types with anything due: one round trip (an EXISTS per type on its index)."""
+    registered = subjects.all_subjects()
+    if not registered:
+        return []
+    qn = connection.ops.quote_name
+    parts = [f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {qn(s.model._meta.db_table)} "  # noqa: S608
+             "WHERE next_check_at <= %s)" for i, s in enumerate(registered)]
+    value = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), [value] * len(parts))
+        hits = {row[0] for row in cursor.fetchall()}
+    return [s for i, s in enumerate(registered) if i in hits]
+
+
 def sweep(now: datetime | None = None, limit: int | None = None, chunk: int = 5000) -> SweepResult:
     """Raise every passed deadline of every registered subject with ``next_check_at <= now``.
 
@@ -323,7 +388,7 @@ def sweep(now: datetime | None = None, limit: int | None = None, chunk: int = 50
 
     def run() -> None:
         nonlocal remaining
-        for subject in subjects.all_subjects():
+        for subject in _due_subjects(now):
             exclude: set[int] = set()
             while remaining > 0:
                 size = int(min(chunk, remaining))
@@ -345,7 +410,7 @@ def sweep(now: datetime | None = None, limit: int | None = None, chunk: int = 50
     return result
 
 
-def raise_passed(model_label: str, ids: Sequence[int], now: datetime | None = None) -> list[Alert]:
+def raise_passed(model_label: str, ids: Sequence[int], now: datetime | None = None) -> list[Card]:
     """Raise the passed deadlines of the given subjects at once (used when a case is recorded or closes:
     cards for thresholds that passed before the platform learnt of them). Does not move ``next_check_at``."""
     subject = next((s for s in subjects.all_subjects() if s.model._meta.label_lower == model_label), None)
@@ -361,7 +426,7 @@ def raise_passed(model_label: str, ids: Sequence[int], now: datetime | None = No
 # --- irregularities (on each recorded batch) -------------------------------------------------------------------
 
 
-def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None) -> list[Alert]:
+def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None) -> list[Card]:
     """Run the irregularity rules over the touched cases (set-based: a fixed number of queries per batch)."""
     from xiaoneng.cases.models import Case, CaseEvent
     from xiaoneng.catalog.models import Fee, ItemVersion, Step
@@ -395,7 +460,7 @@ def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None
     ):
         events[e.case_id].append(e)
     raised_at = now or timezone.now()
-    alerts: list[Alert] = []
+    alerts: list[Card] = []
     for c in cases:
         v = versions.get(c["item_version_id"], {})
         facts = ItemFacts(
