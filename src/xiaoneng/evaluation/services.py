@@ -10,12 +10,13 @@ begun by ``as_of``), each month recomputed with the quarter's / year's standard.
 from __future__ import annotations
 
 import calendar
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -184,66 +185,110 @@ def evaluate_period(period: Period | str, department_codes=None, *, as_of: datet
             computed.append(Computed(dept, mean, {"months": {k: str(per_month[k][dept.id].result.total)
                                                              for k in months}}))
     with transaction.atomic():
-        stored = [_store(period, c, as_of) for c in computed]
-        _rank(period)
+        stored = _store_all(period, computed, as_of)
     ids = [s.pk for s in stored]
     return list(Score.objects.filter(pk__in=ids).select_related("department").order_by("rank", "department__code"))
 
 
-def _lines(period: Period, c: Computed) -> list[ScoreLine]:
+LINE_COLUMNS = ("category", "category_name", "kind", "rule_code", "label", "points", "weight", "indicator",
+                "indicator_value", "facts", "order")
+
+
+def _lines(period: Period, c: Computed) -> list[dict]:
+    """The score's lines as plain rows: a ``category`` line per category, then its rules' lines."""
     lines, order = [], 0
     for cat in c.result.categories:
         facts = {}
         if period.kind != PeriodKind.MONTH:
             facts = {"source": "months", "total": len(c.indicators.get("months", {})),
                      "items": [{"month": k} for k in c.indicators.get("months", {})]}
-        lines.append(ScoreLine(category=cat.code, category_name=cat.name, kind=LineKind.CATEGORY,
-                               label=cat.name, points=cat.points, weight=cat.weight, facts=facts, order=order))
+        lines.append(dict(category=cat.code, category_name=cat.name, kind=LineKind.CATEGORY.value, rule_code="",
+                          label=cat.name, points=cat.points, weight=cat.weight, indicator="", indicator_value=None,
+                          facts=facts, order=order))
         order += 1
         for ln in cat.lines:
-            lines.append(ScoreLine(category=cat.code, category_name=cat.name, kind=ln.kind, rule_code=ln.rule_code,
-                                   label=ln.label[:255], points=ln.points, indicator=ln.indicator,
-                                   indicator_value=ln.indicator_value, facts=dict(ln.facts), order=order))
+            lines.append(dict(category=cat.code, category_name=cat.name, kind=ln.kind, rule_code=ln.rule_code,
+                              label=ln.label[:255], points=ln.points, weight=None, indicator=ln.indicator,
+                              indicator_value=ln.indicator_value, facts=dict(ln.facts), order=order))
             order += 1
     return lines
 
 
-def _signature(total, grade, lines) -> tuple:
-    return (Decimal(total).quantize(Decimal("0.01")), grade,
-            tuple((ln.category, ln.kind, ln.rule_code, Decimal(ln.points).quantize(Decimal("0.01")),
-                   ln.indicator_value, _canon(ln.facts)) for ln in lines))
+def _signature(total, grade, lines: list[dict]) -> tuple:
+    return (Decimal(total).quantize(Decimal("0.01")), str(grade),
+            tuple((ln["category"], ln["kind"], ln["rule_code"], Decimal(ln["points"]).quantize(Decimal("0.01")),
+                   ln["indicator_value"], _canon(ln["facts"])) for ln in lines))
 
 
 def _canon(value) -> str:
-    import json
-
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _store(period: Period, c: Computed, as_of: datetime) -> Score:
-    latest = (Score.objects.select_for_update().filter(department=c.department, period=period)
-              .order_by("-version").first())
-    new_lines = _lines(period, c)
-    grade = Grade(c.result.grade)
-    if latest is not None and latest.published:
-        old = _signature(latest.total, latest.grade, latest.lines.order_by("order", "id"))
-        if old == _signature(c.result.total, grade, new_lines) and latest.standard_id == period.standard_id:
-            return latest
-    if latest is not None and not latest.published:
-        score = latest
-        ScoreLine.objects.filter(score=score).delete()
-        score.standard = period.standard
-        score.total, score.grade, score.indicators, score.computed_at = c.result.total, grade, c.indicators, as_of
-        score.save()
-    else:
-        score = Score.objects.create(
-            department=c.department, period=period, version=(latest.version + 1 if latest else 1),
-            standard=period.standard, total=c.result.total, grade=grade, indicators=c.indicators,
-            computed_at=as_of)
-    for ln in new_lines:
-        ln.score = score
-    ScoreLine.objects.bulk_create(new_lines, batch_size=1000)
-    return score
+def _store_all(period: Period, computed: list[Computed], as_of: datetime) -> list[Score]:
+    """Store every department's result in a bounded number of queries (whatever the number of departments).
+
+    The latest unpublished version is replaced (deleted and inserted again with the same version number); a
+    published latest version is kept and the next version is inserted, unless the result is identical."""
+    ids = [c.department.id for c in computed]
+    latest: dict[int, Score] = {}
+    for s in (Score.objects.select_for_update().filter(period=period, department_id__in=ids)
+              .order_by("department_id", "-version")):
+        latest.setdefault(s.department_id, s)
+    published_lines: dict[int, list] = {}
+    pub_ids = [s.pk for s in latest.values() if s.published]
+    for ln in (ScoreLine.objects.filter(score_id__in=pub_ids).order_by("score_id", "order", "id")
+               .values("score_id", *LINE_COLUMNS)):
+        published_lines.setdefault(ln["score_id"], []).append(ln)
+
+    kept: list[Score] = []
+    replace_ids: list[int] = []
+    new: list[tuple[Score, list[dict]]] = []
+    for c in computed:
+        prev = latest.get(c.department.id)
+        lines = _lines(period, c)
+        grade = Grade(c.result.grade)
+        if prev is not None and prev.published and prev.standard_id == period.standard_id and (
+                _signature(prev.total, prev.grade, published_lines.get(prev.pk, []))
+                == _signature(c.result.total, grade, lines)):
+            kept.append(prev)  # identical to the published version: nothing to write
+            continue
+        if prev is not None and not prev.published:
+            replace_ids.append(prev.pk)
+            version = prev.version
+        else:
+            version = prev.version + 1 if prev else 1
+        new.append((Score(department=c.department, period=period, version=version, standard=period.standard,
+                          total=c.result.total, grade=grade, indicators=c.indicators, computed_at=as_of), lines))
+    if replace_ids:
+        ScoreLine.objects.filter(score_id__in=replace_ids).delete()
+        Score.objects.filter(pk__in=replace_ids).delete()
+    # ranks among the latest versions of every department of the period (including those not recomputed now)
+    others = [s for s in latest_scores(period) if s.department_id not in {sc.department_id for sc, _ in new}]
+    everyone = others + [s for s, _ in new]
+    ranks = competition_ranks({(s.department_id): s.total for s in everyone})
+    for s, _ in new:
+        s.rank = ranks[s.department_id]
+    moved = [s for s in others if not s.published and s.rank != ranks[s.department_id]]
+    for s in moved:
+        s.rank = ranks[s.department_id]
+    if moved:
+        Score.objects.bulk_update(moved, ["rank"])
+    Score.objects.bulk_create([s for s, _ in new], batch_size=500)
+    _insert_lines([(s.pk, ln) for s, lines in new for ln in lines])
+    return kept + [s for s, _ in new]
+
+
+def _insert_lines(rows: list[tuple[int, dict]]) -> None:
+    """PostgreSQL: one COPY (the ORM's bulk INSERT of thousands of JSON rows costs seconds); elsewhere bulk_create."""
+    if connection.vendor != "postgresql":
+        ScoreLine.objects.bulk_create([ScoreLine(score_id=pk, **ln) for pk, ln in rows], batch_size=2000)
+        return
+    table = ScoreLine._meta.db_table
+    cols = ", ".join(f'"{c}"' for c in ("score_id", *LINE_COLUMNS))
+    with connection.cursor() as cur, cur.connection.cursor().copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+        for pk, ln in rows:
+            copy.write_row((pk, *(json.dumps(ln["facts"], ensure_ascii=False, default=str) if c == "facts"
+                                  else ln[c] for c in LINE_COLUMNS)))
 
 
 def latest_scores(period: Period, published_only: bool = False):
