@@ -53,6 +53,12 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The county fixture creates ~20 users: argon2 makes that slow on a loaded machine."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(county) -> FeedbackWorld:
     centre = Department.objects.create(code="ZX", name="测试县政务服务中心", region=county.county,

@@ -15,8 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xiaoneng.catalog.models import Item
 from xiaoneng.cases.models import Case
+from xiaoneng.catalog.models import Item
 from xiaoneng.org.models import Department, Window
 
 TEXT_MAX = 2000
