@@ -54,8 +54,12 @@ def test_online_application_end_to_end(client, county, applicant, item, clerk, s
     app.refresh_from_db()
     assert app.status == ApplicationStatus.SUBMITTED and app.case == case
 
-    # The clerk's inbox lists it (the workbench's 待受理 query: submitted cases of the department).
-    assert Case.objects.filter(department=county.a.department, status=CaseStatus.SUBMITTED).count() == 1
+    # The clerk's inbox (the workbench, /staff/cases/) lists it under 待受理.
+    staff = Client()
+    staff.force_login(county.a.staff["acceptor"])
+    assert case.case_no in staff.get("/staff/cases/").content.decode()
+    staff.force_login(county.b.staff["acceptor"])
+    assert case.case_no not in staff.get("/staff/cases/").content.decode()
     page = _query(client, case).content.decode()
     assert "已申报" in page
 
