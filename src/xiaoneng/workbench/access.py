@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from xiaoneng.cases.models import Case, CaseStep
-from xiaoneng.org.models import Post, PostAssignment
+from xiaoneng.org.models import Post
 from xiaoneng.org.scoping import acting_posts, substituted_holder, supervised_region_codes
 
 from .models import Forwarding
@@ -99,13 +99,33 @@ class Actor:
         return self.superuser or case.department_id in self.handling_department_ids
 
 
+def _pairs(user) -> set[tuple[int, str]]:
+    """acting_posts(user), memoised on the user object (request.user lives for one request) so the navigation
+    predicates and the views share one lookup."""
+    cached = getattr(user, "_xn_workbench_pairs", None)
+    if cached is None:
+        cached = acting_posts(user)
+        try:
+            user._xn_workbench_pairs = cached
+        except AttributeError:  # pragma: no cover - exotic user objects
+            pass
+    return cached
+
+
+def _is_agent(user) -> bool:
+    cached = getattr(user, "_xn_workbench_agent", None)
+    if cached is None:
+        cached = any(p == Post.AGENT for _, p in _pairs(user))
+        user._xn_workbench_agent = cached
+    return cached
+
+
 def actor_for(user) -> Actor:
     if not getattr(user, "is_authenticated", False):
         return Actor(user)
-    pairs = acting_posts(user)
-    region_codes = supervised_region_codes(user)
-    is_agent = PostAssignment.objects.filter(user=user, post=Post.AGENT, is_active=True).exists()
-    return Actor(user, pairs, region_codes, is_agent)
+    pairs = _pairs(user)
+    region_codes = supervised_region_codes(user) if any(p == Post.SUPERVISOR for _, p in pairs) else []
+    return Actor(user, pairs, region_codes, _is_agent(user))
 
 
 def request_actor(request) -> Actor:
@@ -114,6 +134,13 @@ def request_actor(request) -> Actor:
         actor = actor_for(request.user)
         request._workbench_actor = actor
     return actor
+
+
+def forget(user) -> None:
+    """Drop the memoised posts (after time travel in tests, or a change of assignments in the same request)."""
+    for name in ("_xn_workbench_pairs", "_xn_workbench_agent"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def get_case_or_404(request, case_no: str, *, handle: bool = False) -> Case:
@@ -137,10 +164,10 @@ def is_staff_with(user, *posts: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    return any(p in posts for _, p in acting_posts(user))
+    return any(p in posts for _, p in _pairs(user))
 
 
 def is_agent(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return PostAssignment.objects.filter(user=user, post=Post.AGENT, is_active=True).exists()
+    return _is_agent(user)
