@@ -386,9 +386,11 @@ def sweep(now: datetime | None = None, limit: int | None = None, chunk: int = 50
     remaining = limit if limit is not None else float("inf")
     per_chunk_tx = connection.vendor == "postgresql"
 
+    due = _due_subjects(now)  # outside any transaction: an idle sweep takes no lock at all
+
     def run() -> None:
         nonlocal remaining
-        for subject in _due_subjects(now):
+        for subject in due:
             exclude: set[int] = set()
             while remaining > 0:
                 size = int(min(chunk, remaining))
@@ -401,7 +403,9 @@ def sweep(now: datetime | None = None, limit: int | None = None, chunk: int = 50
                 if n < size:
                     break
 
-    if per_chunk_tx:
+    if not due:
+        pass
+    elif per_chunk_tx:
         run()
     else:
         with transaction.atomic():
