@@ -9,6 +9,7 @@ state machine and raise :class:`FeedbackError` with a Chinese message on an inva
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -43,6 +44,7 @@ from .models import (
 )
 
 RATEABLE_STATUSES = (CaseStatus.DECIDED, CaseStatus.DELIVERED)
+logger = logging.getLogger("xiaoneng.feedback")
 
 
 class FeedbackError(Exception):
@@ -106,6 +108,30 @@ def _create_with_receipt(model, prefix: str, now: datetime, **fields):
 def _last4(phone: str) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())
     return digits[-4:]
+
+
+def raise_cards_on_close(obj, now: datetime) -> None:
+    """Domain-rules §3: time rules are evaluated when a subject closes too, so a late close carries its cards
+    even if no sweep ran in between (``supervision.services.raise_passed``; idempotent). Best effort in a
+    savepoint: the transition is never lost, and ``next_check_at = now`` lets the next sweep catch up."""
+    if not any(_passed(d, now) for d in obj.deadlines or ()):
+        return
+    try:
+        from xiaoneng.supervision.services import raise_passed
+    except ImportError:  # pragma: no cover - supervision is always installed
+        return
+    try:
+        with transaction.atomic():
+            raise_passed(obj._meta.label_lower, [obj.pk], now=now)
+    except Exception:  # noqa: BLE001 - the sweep raises them later
+        logger.exception("raising cards for %s %s failed; the sweep will retry", obj._meta.label_lower, obj.pk)
+
+
+def _passed(deadline: dict, now: datetime) -> bool:
+    try:
+        return datetime.fromisoformat(deadline["at"]) <= now
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _apply(obj, projection: deadlines.Projection) -> None:
@@ -201,6 +227,7 @@ def reply_consultation(c: Consultation, *, user, reply: str, publish: bool = Fal
     refresh_consultation(c, now)
     c.save()
     record(SubjectType.CONSULTATION, c, "reply", old, c.status, user, "公开" if publish else "", now)
+    raise_cards_on_close(c, now)
     return c
 
 
@@ -322,6 +349,8 @@ def _complaint_transition(c, user, action, to_status, note, now, **changes) -> C
     refresh_complaint(c, now)
     c.save()
     record(SubjectType.COMPLAINT, c, action, old, to_status, user, note, now)
+    if action in ("accept", "decline", "resolve"):
+        raise_cards_on_close(c, now)
     return c
 
 
@@ -438,6 +467,8 @@ def _rating_transition(r, user, action, to_stage, note, now, **changes) -> Ratin
     refresh_rating(r, now)
     r.save()
     record(SubjectType.RATING, r, action, old, to_stage, user, note, now)
+    if action == "rectify":
+        raise_cards_on_close(r, now)
     return r
 
 
@@ -517,4 +548,6 @@ def decide_appeal(r: Rating, *, user, uphold: bool, note: str, now: datetime | N
     refresh_rating(r, now)
     r.save()
     record(SubjectType.RATING, r, "remove" if uphold else "appeal_rejected", old, r.appeal_status, user, note, now)
+    if uphold:
+        raise_cards_on_close(r, now)
     return r
