@@ -220,3 +220,19 @@ def test_smtp_channel(county, yellow, settings, mailoutbox):
     deliver_outbound()
     assert [m.to for m in mailoutbox] == [["officer@example.gov.cn"]] * len(mailoutbox) and mailoutbox
     assert "办件编号为LC-1" in mailoutbox[0].body
+
+
+def test_calendar_change_moves_an_open_order(county, yellow):
+    from datetime import date
+
+    from xiaoneng.workcal.services import set_override
+
+    order = issue_order(county.supervisor, department_id=yellow.department_id, instructions="请整改", alert=yellow,
+                        now=at(2026, 3, 17, 10))
+    assert order.reply_due == at(2026, 3, 20, 17, 30)
+    from xiaoneng.supervision.jobs import reproject_orders
+
+    set_override(date(2026, 3, 19), "holiday", "临时停工")
+    reproject_orders(county.county.code)
+    order.refresh_from_db()
+    assert order.reply_due == at(2026, 3, 23, 17, 30)

@@ -25,6 +25,12 @@ class SupervisionConfig(AppConfig):
                           open_filter=Q(status=OrderStatus.OPEN))
 
         events_recorded.connect(jobs.on_events_recorded, dispatch_uid="supervision_on_events_recorded")
+        try:
+            from xiaoneng.workcal.signals import calendar_changed
+        except ImportError:  # pragma: no cover
+            pass
+        else:
+            calendar_changed.connect(jobs.on_calendar_changed, dispatch_uid="supervision_reproject_orders")
         for model in (RuleConfig, RuleOverride):
             post_save.connect(config.invalidate, sender=model, dispatch_uid=f"supervision_invalidate_{model.__name__}")
             post_delete.connect(config.invalidate, sender=model,

@@ -36,3 +36,35 @@ def snapshot_job():
     from .wall import refresh_snapshots
 
     return refresh_snapshots()
+
+
+def on_calendar_changed(sender=None, region_code=None, dates=None, **kwargs):
+    """A calendar change re-projects the reply deadlines of open supervision orders (after commit)."""
+    from functools import partial
+
+    from django.db import transaction
+
+    transaction.on_commit(partial(reproject_orders, region_code))
+
+
+def reproject_orders(region_code=None):
+    from django.db import transaction
+
+    from .models import OrderStatus, SupervisionOrder
+    from .services import _calendar, order_deadlines
+
+    qs = SupervisionOrder.objects.filter(status=OrderStatus.OPEN)
+    if region_code:
+        from xiaoneng.org.models import Region
+
+        path = Region.objects.filter(code=region_code).values_list("path", flat=True).first()
+        codes = Region.objects.filter(path__startswith=path).values("code") if path else [region_code]
+        qs = qs.filter(region_code__in=codes)
+    n = 0
+    with transaction.atomic():
+        for order in qs.select_for_update():
+            order.reply_due = _calendar(order.region_code).due_after(order.issued_at, order.reply_days)
+            order.deadlines, order.next_check_at = order_deadlines(order)
+            order.save(update_fields=["reply_due", "deadlines", "next_check_at"])
+            n += 1
+    return n

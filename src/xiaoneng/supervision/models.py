@@ -313,6 +313,9 @@ class AlertDailyStat(models.Model):
             models.UniqueConstraint(fields=["day", "department", "rule", "level"], name="alertdailystat_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id} {self.rule}/{self.level}: {self.count}"
+
 
 class DepartmentSnapshot(models.Model):
     """Per-department figures for the monitoring wall, refreshed by a periodic job (one aggregate query)."""
@@ -324,3 +327,6 @@ class DepartmentSnapshot(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = _("监控快照")
+
+    def __str__(self) -> str:
+        return f"{self.department_id} @ {self.computed_at}"

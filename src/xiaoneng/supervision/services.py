@@ -82,7 +82,7 @@ _PG_TYPES = ("text", "bigint", "text", "bigint", "bigint", "text", "text", "text
 
 
 # Cards travel to PostgreSQL as one JSON array of positional arrays (fast to encode, one parameter).
-_ROWS_FROM_ARRAYS = "(SELECT " + ", ".join(
+_ROWS_FROM_ARRAYS = "(SELECT " + ", ".join(  # noqa: S608 - constant column names
     f"(r->>{i})::{t} AS {name}" for i, (name, t) in enumerate(zip(Card._fields, _PG_TYPES, strict=True))
 ) + " FROM jsonb_array_elements(%s::jsonb) AS r)"
 
