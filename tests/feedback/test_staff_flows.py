@@ -324,3 +324,16 @@ def test_supervision_subjects_registered():
     assert subjects.get("consultation").model is Consultation
     assert subjects.get("complaint").model is Complaint and subjects.get("complaint").case_field == "case"
     assert subjects.get("rating").model is Rating and subjects.get("rating").case_field == "case"
+
+
+def test_device_prefers_the_case_the_clerk_just_handled(client, world):
+    from xiaoneng.cases.models import CaseEvent
+
+    clerk = world.county.a.staff[Post.ACCEPTOR]
+    # world.decided was decided before world.delivered, but the clerk touched it last.
+    CaseEvent.objects.create(case=world.decided, region_code=world.decided.region_code, seq=1, event_id="e1",
+                             type="delivered", occurred_at=at(2026, 11, 4, 9), received_at=at(2026, 11, 4, 9),
+                             actor_id=clerk.username, hash="x" * 64)
+    client.force_login(clerk)
+    response = client.get(reverse("feedback_public:device", args=[world.window.pk]))
+    assert response.context["case"] == world.decided

@@ -10,7 +10,7 @@ receipt number and the phone's last four digits and answers "not found" for any 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import select_template
 from django.utils.translation import gettext as _
@@ -208,13 +208,16 @@ def qa(request):
 
 
 def device_cases(window: Window, user):
-    """Cases the kiosk may rate: decided/delivered cases of the window's departments (or the user's), most
-    recently decided first, from this hall or with no hall recorded."""
+    """Cases the kiosk may rate: decided/delivered cases of the window's departments (or the user's), from this
+    hall or with no hall recorded, not yet rated on a device. "The case just handled" comes first: the one the
+    logged-in clerk last recorded an event on (workbench ``actor_id`` = username), then the latest decided."""
     dept_ids = list(window.departments.values_list("id", flat=True)) or [user.department_id]
     return (Case.objects.filter(department_id__in=dept_ids, status__in=services.RATEABLE_STATUSES)
             .filter(Q(hall=window.hall) | Q(hall__isnull=True))
             .exclude(ratings__channel=RatingChannel.DEVICE)
-            .select_related("item").order_by("-decided_at", "-id"))
+            .annotate(last_by_me=Max("events__received_at", filter=Q(events__actor_id=user.get_username())))
+            .select_related("item")
+            .order_by(F("last_by_me").desc(nulls_last=True), F("decided_at").desc(nulls_last=True), "-id"))
 
 
 @login_required
