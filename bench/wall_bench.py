@@ -47,10 +47,10 @@ def add_alerts(n: int) -> None:
             "region_code, step, rule, level, due_at, raised_at, status, status_changed_at, message, "
             "escalation_level, next_escalation_at) "
             "SELECT 'case', c.id, c.case_no, c.id, c.department_id, c.region_code, '', "
-            "(ARRAY['case_limit','step_limit','delivery','illegal_fee','late_report'])[(g % 5) + 1], "
-            "(ARRAY['warning','yellow','red'])[(g % 3) + 1], "
-            "now() - (g % 30) * interval '1 day' - interval '1 hour', now() - (g % 30) * interval '1 day', "
-            "(ARRAY['issued','issued','closed','revoked'])[(g % 4) + 1], now(), '办件编号为' || c.case_no || '的事项已超期', "
+            "(ARRAY['case_limit','step_limit','delivery','illegal_fee','late_report'])[(g %% 5) + 1], "
+            "(ARRAY['warning','yellow','red'])[(g %% 3) + 1], "
+            "now() - (g %% 30) * interval '1 day' - interval '1 hour', now() - (g %% 30) * interval '1 day', "
+            "(ARRAY['issued','issued','closed','revoked'])[(g %% 4) + 1], now(), '办件编号为' || c.case_no || '的事项已超期', "
             "1, NULL FROM generate_series(1, %s) AS g JOIN cases_case c ON c.id = g + 20000 "
             "ON CONFLICT DO NOTHING", [n])
         cursor.execute(

@@ -370,7 +370,7 @@ def _due_subjects(now: datetime) -> list[subjects.Subject]:
     return [s for i, s in enumerate(registered) if i in hits]
 
 
-def sweep(now: datetime | None = None, limit: int | None = None, chunk: int = 5000) -> SweepResult:
+def sweep(now: datetime | None = None, limit: int | None = None, chunk: int = 10000) -> SweepResult:
     """Raise every passed deadline of every registered subject with ``next_check_at <= now``.
 
     PostgreSQL: one transaction per chunk, rows claimed with ``FOR UPDATE SKIP LOCKED``. SQLite (a single

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -60,9 +61,11 @@ def wall(request):
 def wall_panels(request):
     """htmx partial: the wall's figures and chart data (polled every 30 s)."""
     data = wall_data(permissions.department_ids(request.user))
-    return render(request, "supervision/_wall_panels.html",
-                  {"data": data, "charts": chart_json(data), "screen": request.GET.get("screen") == "1",
-                   "is_supervisor": permissions.supervisor(request.user)})
+    # Rendered without the request context: the fragment needs no navigation, CSRF token or nonce.
+    html = get_template("supervision/_wall_panels.html").render(
+        {"data": data, "charts": chart_json(data), "screen": request.GET.get("screen") == "1",
+         "is_supervisor": permissions.supervisor(request.user)})
+    return HttpResponse(html)
 
 
 # --- the queue ------------------------------------------------------------------------------------------------
