@@ -358,9 +358,14 @@ ACTIONS = {
 
 
 def _step_action(actor, case, post):
+    """The step form is rendered once per running step with the prefix ``s-<code>``; plain names work too."""
     code = post.get("step", "")
-    prefix = f"s-{code}"
-    form = wf.StepForm(post, prefix=prefix) if f"{prefix}-outcome" in post else wf.StepForm(post)
+    prefix = f"s-{code}-"
+    form = wf.StepForm({
+        "step": code,
+        "outcome": post.get(prefix + "outcome", post.get("outcome", "")),
+        "opinion": post.get(prefix + "opinion", post.get("opinion", "")),
+    })
     if not form.is_valid():
         raise ActionError(_("请填写办理意见。"))
     data = form.cleaned_data
