@@ -246,7 +246,8 @@ class DeclineForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("承办人"), queryset=None, error_messages=MESSAGES)
+    assignee = forms.ModelChoiceField(label=_("承办人"), queryset=None, error_messages=MESSAGES,
+                                      empty_label=_("请选择"))
 
     def __init__(self, *args, department=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -33,11 +33,20 @@ class ConsultationStatus(models.TextChoices):
     REPLIED = "replied", _("已答复")
 
 
+class ClockState(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    WARNING = "warning", _("预警")
+    YELLOW = "yellow", _("黄牌")
+    RED = "red", _("红牌")
+    DONE = "done", _("已完成")
+
+
 class SupervisedMixin(models.Model):
     region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
     deadlines = models.JSONField(_("时限节点"), default=list, blank=True)
     next_check_at = models.DateTimeField(_("下次检查时间"), null=True, blank=True, db_index=True)
-    clock_state = models.CharField(_("计时状态"), max_length=16, default="normal")
+    clock_state = models.CharField(_("计时状态"), max_length=16, choices=ClockState.choices,
+                                   default=ClockState.NORMAL)
 
     class Meta:
         abstract = True

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from xiaoneng.core.crypto import decrypt, mask_phone
 from xiaoneng.org.models import Department
@@ -32,6 +33,24 @@ from .models import (
 )
 
 TABS = ("complaints", "consultations", "ratings")
+
+ACTION_LABELS = {
+    "submit": _l("提交"), "reply": _l("答复"), "publish": _l("公开"), "unpublish": _l("取消公开"),
+    "accept": _l("受理"), "decline": _l("不予受理"), "assign": _l("分派"), "investigate": _l("调查"),
+    "resolve": _l("办结答复"), "verify": _l("核实"), "rectify": _l("整改"), "callback": _l("回访"),
+    "appeal": _l("申诉"), "remove": _l("撤销评价"), "appeal_rejected": _l("驳回申诉"),
+}
+STATUS_LABELS = {
+    **dict(ConsultationStatus.choices), **dict(ComplaintStatus.choices), **dict(BadRatingStage.choices),
+    **dict(AppealStatus.choices),
+}
+
+
+def _history(obj) -> list[dict]:
+    return [{"at": t.at, "action": ACTION_LABELS.get(t.action, t.action),
+             "from": STATUS_LABELS.get(t.from_status, t.from_status) if t.from_status else "",
+             "to": STATUS_LABELS.get(t.to_status, t.to_status) if t.to_status else "",
+             "actor": t.actor_name, "note": t.note} for t in services.history(obj)]
 
 
 def _page(request, qs):
@@ -117,7 +136,7 @@ def consultation_detail(request, pk: int):
         form = forms.ReplyForm()
     return render(request, "feedback/staff/consultation.html", {
         "c": c, "form": form, "can_reply": can_reply, "phone": _phone(c, can_reply),
-        "history": services.history(c),
+        "history": _history(c),
     })
 
 
@@ -172,7 +191,7 @@ def complaint_detail(request, pk: int):
             return redirect("feedback:complaint", pk=c.pk)
     return render(request, "feedback/staff/complaint.html", {
         "c": c, "forms": all_forms, "can_handle": can_handle, "phone": _phone(c, can_handle),
-        "history": services.history(c), "attachments": c.attachments.all(),
+        "history": _history(c), "attachments": c.attachments.all(),
     }, status=400 if action else 200)
 
 
@@ -232,7 +251,7 @@ def rating_detail(request, pk: int):
     phone = decrypt(r.phone_cipher) or decrypt(r.case.applicant_phone_cipher)
     return render(request, "feedback/staff/rating.html", {
         "r": r, "forms": all_forms, "can_handle": can_handle, "can_decide": can_decide,
-        "phone": phone if can_handle else mask_phone(phone), "history": services.history(r),
+        "phone": phone if can_handle else mask_phone(phone), "history": _history(r),
         "dimensions": selectors.rating_dimensions(r),
     }, status=400 if action else 200)
 
