@@ -242,7 +242,7 @@ def fix_sequences(conn) -> None:
     with conn.cursor() as cur:
         for model in (Case, CaseEvent, Alert, Rating, Complaint, Consultation):
             t = model._meta.db_table
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE(MAX(id), 1)) FROM {t}")
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE(MAX(id), 1)) FROM {t}")  # noqa: S608 - table names from model meta, values as parameters
     conn.commit()
 
 

@@ -22,7 +22,7 @@ import pytest
 from django.core.management import call_command
 
 from xiaoneng.evaluation import services
-from xiaoneng.evaluation.models import Category, ManualAdjustment, Score, Standard
+from xiaoneng.evaluation.models import Category, ImmutableError, ManualAdjustment, Score, Standard
 from xiaoneng.supervision.models import Alert
 
 from .conftest import TZ
@@ -175,7 +175,7 @@ def test_published_standard_is_immutable():
     std = Standard.objects.get(number=1)
     cat = std.categories.first()
     cat.weight = 99
-    with pytest.raises(Exception):
+    with pytest.raises(ImmutableError):
         cat.save()
     new = Standard.new_version_from(std)
     assert new.number == 2 and new.status == "draft"

@@ -65,66 +65,73 @@ def _cards(out, window, ids):
     rows = (Alert.objects.filter(department_id__in=ids, status__in=Alert.COUNTED_STATUSES,
                                  due_at__gte=window.start, due_at__lt=window.end)
             .order_by("id").values_list("id", "department_id", "rule", "level", "subject_type", "subject_no",
-                                        "case__case_no", "step", "due_at"))
-    for pk, dept, rule, level, stype, sno, case_no, step, due in rows.iterator(chunk_size=5000):
+                                        "case_id", "case__case_no", "step", "due_at"))
+    for pk, dept, rule, level, stype, sno, case_id, case_no, step, due in rows.iterator(chunk_size=5000):
         out[dept]["cards"].append({"id": pk, "rule": rule, "level": level, "subject_type": stype,
-                                   "subject_no": sno, "case_no": case_no or "", "step": step, "due_at": _iso(due)})
+                                   "subject_no": sno, "case_id": case_id, "case_no": case_no or "", "step": step,
+                                   "due_at": _iso(due)})
 
 
 def _feedback(out, window, ids, as_of):
     from xiaoneng.feedback.models import SUBSTANTIATED_RESULTS, Complaint, Rating
 
-    for pk, dept, no, ctype, result, case_no in (
+    for pk, dept, no, ctype, result, case_id, case_no in (
         Complaint.objects.filter(target_department_id__in=ids, received_at__gte=window.start,
                                  received_at__lt=window.end, result__in=SUBSTANTIATED_RESULTS)
-        .order_by("id").values_list("id", "target_department_id", "receipt_no", "type", "result", "case__case_no")
+        .order_by("id").values_list("id", "target_department_id", "receipt_no", "type", "result", "case_id",
+                                  "case__case_no")
     ):
         out[dept]["verified_complaints"].append({"id": pk, "receipt_no": no, "type": ctype, "result": result,
-                                                 "case_no": case_no or ""})
+                                                 "case_id": case_id, "case_no": case_no or ""})
     late = Q(rectified_at__isnull=True) | Q(rectified_at__gt=F("rectify_due"))
-    for pk, dept, no, level, case_no, due, done in (
+    for pk, dept, no, level, case_id, case_no, due, done in (
         Rating.objects.filter(department_id__in=ids, rated_at__gte=window.start, rated_at__lt=window.end,
                               is_bad=True, removed=False, rectify_due__isnull=False, rectify_due__lt=as_of)
         .filter(late).order_by("id")
-        .values_list("id", "department_id", "receipt_no", "level", "case__case_no", "rectify_due", "rectified_at")
+        .values_list("id", "department_id", "receipt_no", "level", "case_id", "case__case_no", "rectify_due",
+                     "rectified_at")
     ):
-        out[dept]["bad_not_rectified"].append({"id": pk, "receipt_no": no, "level": level, "case_no": case_no or "",
+        out[dept]["bad_not_rectified"].append({"id": pk, "receipt_no": no, "level": level, "case_id": case_id,
+                                               "case_no": case_no or "",
                                                "rectify_due": _iso(due), "rectified_at": _iso(done)})
 
 
 def _orders(out, window, ids):
     from xiaoneng.supervision.models import Accountability, SupervisionOrder
 
-    for pk, dept, no, status, case_no, issued in (
+    for pk, dept, no, status, case_id, case_no, issued in (
         SupervisionOrder.objects.filter(department_id__in=ids, issued_at__gte=window.start,
                                         issued_at__lt=window.end)
-        .order_by("id").values_list("id", "department_id", "order_no", "status", "case__case_no", "issued_at")
+        .order_by("id").values_list("id", "department_id", "order_no", "status", "case_id", "case__case_no", "issued_at")
     ):
-        out[dept]["supervision_orders"].append({"id": pk, "order_no": no, "status": status,
-                                                "case_no": case_no or "", "issued_at": _iso(issued)})
-    for pk, dept, person, step, measure, no, case_no, at in (
+        out[dept]["supervision_orders"].append({"id": pk, "order_id": pk, "order_no": no, "status": status,
+                                                "case_id": case_id, "case_no": case_no or "",
+                                                "issued_at": _iso(issued)})
+    for pk, dept, person, step, measure, order_id, no, case_id, case_no, at in (
         Accountability.objects.filter(order__department_id__in=ids, recorded_at__gte=window.start,
                                       recorded_at__lt=window.end)
         .order_by("id").values_list("id", "order__department_id", "person_name", "step", "measure",
-                                    "order__order_no", "order__case__case_no", "recorded_at")
+                                    "order_id", "order__order_no", "order__case_id", "order__case__case_no",
+                                    "recorded_at")
     ):
         out[dept]["accountabilities"].append({"id": pk, "person_name": person, "step": step, "measure": measure,
-                                              "order_no": no, "case_no": case_no or "", "recorded_at": _iso(at)})
+                                              "order_id": order_id, "order_no": no, "case_id": case_id,
+                                              "case_no": case_no or "", "recorded_at": _iso(at)})
 
 
 def _late_events(out, window, ids):
     c, e = Case._meta.db_table, CaseEvent._meta.db_table
     where, ids_p = _in_list("c.department_id", ids)
     sql = f"""
-SELECT department_id, case_no, seq, type, occurred_at, received_at FROM (
-  SELECT c.department_id, c.case_no, e.seq, e.type, e.occurred_at, e.received_at,
+SELECT department_id, case_id, case_no, seq, type, occurred_at, received_at FROM (
+  SELECT c.department_id, c.id AS case_id, c.case_no, e.seq, e.type, e.occurred_at, e.received_at,
          ROW_NUMBER() OVER (PARTITION BY c.department_id ORDER BY e.received_at, e.id) AS rn
     FROM {e} e JOIN {c} c ON c.id = e.case_id
    WHERE e.received_at >= %s AND e.received_at < %s AND {where}
      AND {_late_predicate('e.received_at', 'e.occurred_at')}
-) t WHERE rn <= %s ORDER BY department_id, rn"""
-    for dept, case_no, seq, etype, occurred, received in _fetch(sql, [*window.params(), *ids_p, SAMPLE]):
-        out[dept]["late_events"].append({"case_no": case_no, "seq": seq, "type": etype,
+) t WHERE rn <= %s ORDER BY department_id, rn"""  # noqa: S608 - table names from model meta, values as parameters
+    for dept, case_id, case_no, seq, etype, occurred, received in _fetch(sql, [*window.params(), *ids_p, SAMPLE]):
+        out[dept]["late_events"].append({"case_id": case_id, "case_no": case_no, "seq": seq, "type": etype,
                                          "occurred_at": _str(occurred), "received_at": _str(received)})
 
 
@@ -134,15 +141,15 @@ def _early_cases(out, window, ids):
     limit = f"(CASE WHEN v.limit_unit = 'natural_day' THEN v.promised_days * {NATURAL_DAY_FACTOR} ELSE v.promised_days * 1.0 END)"
     spd = seconds_per_day()
     sql = f"""
-SELECT department_id, case_no, elapsed_seconds, promised_days FROM (
-  SELECT c.department_id, c.case_no, c.elapsed_seconds, v.promised_days,
+SELECT department_id, case_id, case_no, elapsed_seconds, promised_days FROM (
+  SELECT c.department_id, c.id AS case_id, c.case_no, c.elapsed_seconds, v.promised_days,
          ROW_NUMBER() OVER (PARTITION BY c.department_id ORDER BY c.decided_at, c.id) AS rn
     FROM {c} c JOIN {v} v ON v.id = c.item_version_id
    WHERE {where} AND c.decided_at >= %s AND c.decided_at < %s
      AND v.promised_days > 0 AND c.elapsed_seconds <= ({limit} - 1) * %s
-) t WHERE rn <= %s ORDER BY department_id, rn"""
-    for dept, case_no, elapsed, promised in _fetch(sql, [*ids_p, *window.params(), spd, SAMPLE]):
-        out[dept]["early_cases"].append({"case_no": case_no, "elapsed_days": round(elapsed / spd, 1),
+) t WHERE rn <= %s ORDER BY department_id, rn"""  # noqa: S608 - table names from model meta, values as parameters
+    for dept, case_id, case_no, elapsed, promised in _fetch(sql, [*ids_p, *window.params(), spd, SAMPLE]):
+        out[dept]["early_cases"].append({"case_id": case_id, "case_no": case_no, "elapsed_days": round(elapsed / spd, 1),
                                          "promised_days": promised})
 
 

@@ -49,10 +49,6 @@ class Standard(models.Model):
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"
 
-    @property
-    def is_published(self) -> bool:
-        return self.status == StandardStatus.PUBLISHED
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             stored = Standard.objects.filter(pk=self.pk).values("status", "name", "number", "base").first()
@@ -67,6 +63,10 @@ class Standard(models.Model):
         if self.is_published:
             raise ImmutableError(_("已发布的评估标准不可删除。"))
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == StandardStatus.PUBLISHED
 
     def publish(self) -> None:
         if not self.is_published:
@@ -96,9 +96,6 @@ class _StandardChild(models.Model):
     class Meta:
         abstract = True
 
-    def _standard(self) -> Standard:
-        raise NotImplementedError
-
     def save(self, *args, _allow: bool = False, **kwargs):
         if not _allow and self._standard().is_published:
             raise ImmutableError(_("已发布的评估标准不可修改，请新建版本。"))
@@ -108,6 +105,9 @@ class _StandardChild(models.Model):
         if self._standard().is_published:
             raise ImmutableError(_("已发布的评估标准不可修改，请新建版本。"))
         return super().delete(*args, **kwargs)
+
+    def _standard(self) -> Standard:
+        raise NotImplementedError
 
 
 class Category(_StandardChild):

@@ -36,7 +36,15 @@ from .models import (
     Standard,
     StandardStatus,
 )
-from .scoring import CategorySpec, DepartmentData, Result, RuleSpec, StandardSpec, competition_ranks, mean_result
+from .scoring import (
+    CategorySpec,
+    DepartmentData,
+    Result,
+    RuleSpec,
+    StandardSpec,
+    competition_ranks,
+    mean_result,
+)
 from .scoring import score as score_one
 
 PERIOD_RE = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>0[1-9]|1[0-2])|Q(?P<q>[1-4])))?$")
