@@ -337,3 +337,21 @@ def test_device_prefers_the_case_the_clerk_just_handled(client, world):
     client.force_login(clerk)
     response = client.get(reverse("feedback_public:device", args=[world.window.pk]))
     assert response.context["case"] == world.decided
+
+
+def test_calendar_change_reprojects_open_items_only(world, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    from xiaoneng.workcal.services import set_override
+
+    open_c = new_complaint(world, at(2026, 11, 2, 9))
+    closed = new_complaint(world, at(2026, 11, 2, 9))
+    closed = services.decline_complaint(closed, user=world.county.a.staff[Post.LEADER], reason="重复投诉",
+                                        now=at(2026, 11, 2, 10))
+    assert open_c.accept_due == at(2026, 11, 9, 17, 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        set_override(date(2026, 11, 4), "holiday", "本地停电闭厅", region=world.county.county.code)
+    open_c.refresh_from_db()
+    closed.refresh_from_db()
+    assert open_c.accept_due == at(2026, 11, 10, 17, 30)
+    assert closed.accept_due == at(2026, 11, 9, 17, 30)

@@ -15,6 +15,12 @@ class FeedbackConfig(AppConfig):
         from .models import Complaint, ComplaintStatus, Consultation, ConsultationStatus, Rating
 
         nav.register(_("咨询投诉评价"), "feedback:inbox", 60, visible=policy.is_staff_user)
+
+        from xiaoneng.workcal.signals import calendar_changed
+
+        from . import receivers
+
+        calendar_changed.connect(receivers.on_calendar_changed, dispatch_uid="feedback_reproject_on_calendar")
         try:
             from xiaoneng.supervision.subjects import register
         except ImportError:  # the supervision engine is not installed yet
