@@ -190,6 +190,27 @@ def plan(user) -> str:
         return "\n    ".join(row[0] for row in cursor.fetchall())
 
 
+def remeasure(runs: int) -> int:
+    from django.test import Client
+
+    from xiaoneng.cases.models import Case
+    from xiaoneng.org.models import User
+
+    client = Client()
+    users = {u.username.removeprefix("bench_"): u for u in User.objects.filter(username__startswith="bench_")}
+    print(f"re-measuring on {Case.objects.count():,} existing cases; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
+    print(f"{'inbox of':<14}{'median ms':>11}{'p95 ms':>9}{'CPU ms':>8}{'queries':>9}")
+    shell = measure(client, users["acceptor"], runs, "/staff/")
+    for post, user in sorted(users.items()):
+        r = measure(client, user, runs)
+        print(f"{post:<14}{r['median']:>11.1f}{r['p95']:>9.1f}{r['cpu']:>8.1f}{r['queries']:>9}"
+              f"   inbox / bare staff page CPU = {r['cpu'] / shell['cpu']:.2f}x")
+    print(f"{'/staff/ shell':<14}{shell['median']:>11.1f}{shell['p95']:>9.1f}{shell['cpu']:>8.1f}{shell['queries']:>9}")
+    print("step-list plan (clerk):", plan(users["acceptor"]))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -205,8 +226,10 @@ def main() -> int:
     from xiaoneng.cases.models import Case, CaseStep
 
     if Case.objects.exists():
-        print("the benchmark database is not empty; use an empty one", file=sys.stderr)
-        return 2
+        if not args.keep:
+            print("the benchmark database is not empty; use an empty one", file=sys.stderr)
+            return 2
+        return remeasure(args.runs)  # --keep DIR of an earlier run: measure again without regenerating
     county, depts, versions, users = build_org()
     seed_time = timezone.now()
     client = Client()

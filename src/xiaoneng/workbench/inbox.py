@@ -74,6 +74,7 @@ def step_queryset(actor: Actor):
     return (
         CaseStep.objects.filter(q, status=StepStatus.ACTIVE, case__status__in=OPEN_STATUSES)
         .select_related("case", "case__item")
+        .defer("case__clock", "case__deadlines", "case__applicant_id_cipher", "case__applicant_phone_cipher")
         .order_by("due", "id")
     )
 
@@ -86,6 +87,7 @@ def pending_acceptance(actor: Actor):
     return (
         Case.objects.filter(department_id__in=depts, status__in=[CaseStatus.SUBMITTED, CaseStatus.CORRECTION])
         .select_related("item", "hall")
+        .defer("deadlines", "applicant_id_cipher", "applicant_phone_cipher")
         .order_by("submitted_at", "id")
     )
 
@@ -95,7 +97,7 @@ def pending_delivery(actor: Actor):
     if not depts:
         return Case.objects.none()
     return Case.objects.filter(department_id__in=depts, status=CaseStatus.DECIDED).select_related("item") \
-        .order_by("decided_at", "id")
+        .defer("deadlines", "applicant_id_cipher", "applicant_phone_cipher").order_by("decided_at", "id")
 
 
 def forwarded_to_me(actor: Actor):

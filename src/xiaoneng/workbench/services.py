@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -697,8 +698,9 @@ def deemed_consent(at: datetime | None = None) -> int:
     engine = _engine()
     marked = DeemedConsent.objects.filter(case_id=OuterRef("case_id"), step_code=OuterRef("code"),
                                           step_started_at=OuterRef("started_at"))
-    answered = CaseEvent.objects.filter(case_id=OuterRef("case_id"), type=EventType.STEP_COMPLETED,
-                                        payload__step=OuterRef("code"), occurred_at__gte=OuterRef("started_at"))
+    answered = (CaseEvent.objects.filter(case_id=OuterRef("case_id"), type=EventType.STEP_COMPLETED,
+                                         occurred_at__gte=OuterRef("started_at"))
+                .annotate(step_code=KeyTextTransform("step", "payload")).filter(step_code=OuterRef("code")))
     candidates = list(
         CaseStep.objects.filter(status__in=[StepStatus.ACTIVE, StepStatus.BY_DEFAULT], due__lt=at,
                                 started_at__isnull=False, case__status__in=OPEN_STATUSES)
