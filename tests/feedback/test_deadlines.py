@@ -1,13 +1,15 @@
 """Pure deadline computation (feedback.deadlines) across the 2026 National Day holiday, at ±1 second."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xiaoneng.feedback import deadlines as dl
 from xiaoneng.workcal.worktime import WorkCalendar, official_schedule
 
-from .conftest import at
+from .conftest import SH, at
 
 S = timedelta(seconds=1)
 
@@ -99,3 +101,35 @@ def test_warning_before_start_is_dropped(cal):
     subjects = dl.consultation_subjects(cal, at(2026, 11, 2, 9), None, days=1)
     assert "warning" not in {d.level for d in dl.project(cal, subjects, at(2026, 11, 2, 9)).deadlines}
     assert date(2026, 11, 3) == subjects[0].due.date()
+
+
+instants = st.datetimes(min_value=datetime(2026, 1, 5), max_value=datetime(2026, 12, 20)).map(
+    lambda d: d.replace(tzinfo=SH))
+
+
+@given(received=instants, delay=st.integers(min_value=0, max_value=40 * 86400), probe=st.integers(0, 40 * 86400))
+def test_properties(received, delay, probe):
+    holidays, workdays, years = official_schedule([2026, 2027])
+    cal = WorkCalendar(holidays, workdays, confirmed_years=years)
+    closed = received + timedelta(seconds=delay)
+    now = received + timedelta(seconds=probe)
+    for rule_subjects in (
+        lambda end: dl.consultation_subjects(cal, received, end),
+        lambda end: dl.complaint_subjects(cal, received, None, end, None),
+        lambda end: dl.rectification_subjects(cal, received, True, end, None),
+    ):
+        open_p = dl.project(cal, rule_subjects(None), now)
+        closed_p = dl.project(cal, rule_subjects(closed), max(now, closed))
+        ats = {d.level: d.at for d in open_p.deadlines}
+        # Levels are strictly ordered in time and all after receipt.
+        ordered = [ats[lv] for lv in ("warning", "yellow", "red") if lv in ats]
+        assert ordered == sorted(ordered) and len(set(ordered)) == len(ordered)
+        assert all(t > received for t in ordered)
+        # Closing keeps exactly the thresholds passed by the close.
+        assert {(d.level, d.at) for d in closed_p.deadlines} == {(lv, t) for lv, t in ats.items() if t <= closed}
+        assert closed_p.state == "done"
+        # The open state is the highest level passed; next_check_at is the next threshold.
+        passed = [lv for lv, t in ats.items() if t <= now]
+        assert open_p.state == (max(passed, key=("warning", "yellow", "red").index) if passed else "normal")
+        future = [t for t in ats.values() if t > now]
+        assert open_p.next_check_at == (min(future) if future else (now if ats else None))
