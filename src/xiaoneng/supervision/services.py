@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import config, messages, subjects
 from .catalogue import IRREGULARITY_RULES
@@ -325,7 +326,7 @@ def _write_updates(model, updates: list[tuple[int, datetime | None, str | None]]
 def _sweep_chunk(subject: subjects.Subject, now: datetime, raised_at: datetime, chunk: int,
                  settings_cache: dict, result: SweepResult, exclude: set[int]) -> int:
     model = subject.model
-    fields_, *_ = _fields_for(subject)
+    fields_ = _fields_for(subject)[0]
     qs = model._default_manager.filter(next_check_at__lte=now).order_by("next_check_at")
     if exclude:
         qs = qs.exclude(id__in=exclude)
@@ -421,7 +422,7 @@ def raise_passed(model_label: str, ids: Sequence[int], now: datetime | None = No
     if subject is None or not ids:
         return []
     now = now or timezone.now()
-    fields_, *_ = _fields_for(subject)
+    fields_ = _fields_for(subject)[0]
     rows = list(subject.model._default_manager.filter(id__in=list(ids)).values(*fields_))
     alerts, _updates, _rederive = _cards_for_rows(subject, rows, now, now, {})
     return insert_alerts(alerts)
@@ -560,16 +561,16 @@ def transition(alert: Alert, action: str, actor, note: str = "") -> Alert:
         raise ValidationError(f"unknown action {action}")
     allowed, to, side = TRANSITIONS[action]
     if side == "supervisor" and not can_supervise(actor, alert):
-        raise PermissionDenied("只有监察员可以执行此操作")
+        raise PermissionDenied(_("只有监察员可以执行此操作"))
     if side == "department" and not can_answer(actor, alert):
-        raise PermissionDenied("只有责任部门可以申诉")
+        raise PermissionDenied(_("只有责任部门可以申诉"))
     if action in ("appeal", "reject", "escalate", "dismiss") and not (note or "").strip():
-        raise ValidationError("请填写理由")
+        raise ValidationError(_("请填写理由"))
     now = timezone.now()
     with transaction.atomic():
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
         if locked.status not in allowed:
-            raise ValidationError(f"当前状态（{locked.get_status_display()}）不能执行该操作")
+            raise ValidationError(_("当前状态（%(status)s）不能执行该操作") % {"status": locked.get_status_display()})
         before = locked.status
         locked.status = to
         locked.status_changed_at = now
@@ -637,9 +638,9 @@ def order_deadlines(order: SupervisionOrder, now: datetime | None = None) -> tup
 def issue_order(actor, *, department_id: int, instructions: str, reply_days: int = 3, alert: Alert | None = None,
                 case=None, now: datetime | None = None) -> SupervisionOrder:
     if not _supervisor_of(actor, department_id):
-        raise PermissionDenied("只有监察员可以督办")
+        raise PermissionDenied(_("只有监察员可以督办"))
     if not (instructions or "").strip():
-        raise ValidationError("请填写督办要求")
+        raise ValidationError(_("请填写督办要求"))
     now = now or timezone.now()
     from xiaoneng.org.models import Department
 
@@ -668,14 +669,14 @@ def messages_title(order: SupervisionOrder) -> str:
 
 def reply_order(order: SupervisionOrder, actor, reply: str, now: datetime | None = None) -> SupervisionOrder:
     if not can_answer(actor, order):
-        raise PermissionDenied("只有被督办部门可以反馈")
+        raise PermissionDenied(_("只有被督办部门可以反馈"))
     if not (reply or "").strip():
-        raise ValidationError("请填写反馈内容")
+        raise ValidationError(_("请填写反馈内容"))
     now = now or timezone.now()
     with transaction.atomic():
         order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
         if order.status != OrderStatus.OPEN:
-            raise ValidationError("该督办单已反馈")
+            raise ValidationError(_("该督办单已反馈"))
         order.status, order.reply, order.replied_by, order.replied_at = OrderStatus.REPLIED, reply.strip(), actor, now
         order.deadlines, order.next_check_at = order_deadlines(order, now)
         order.save()
@@ -689,14 +690,14 @@ def close_order(order: SupervisionOrder, actor, *, corrected: bool, conclusion: 
                 accountabilities: Sequence[dict] = (), now: datetime | None = None) -> SupervisionOrder:
     """Close as corrected (已纠正) or with accountability records (问责: person, step, measure)."""
     if not can_supervise(actor, order):
-        raise PermissionDenied("只有监察员可以办结督办单")
+        raise PermissionDenied(_("只有监察员可以办结督办单"))
     if not corrected and not accountabilities:
-        raise ValidationError("问责办结须至少记录一名责任人及问责措施")
+        raise ValidationError(_("问责办结须至少记录一名责任人及问责措施"))
     now = now or timezone.now()
     with transaction.atomic():
         order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
         if order.status not in (OrderStatus.OPEN, OrderStatus.REPLIED):
-            raise ValidationError("该督办单已办结")
+            raise ValidationError(_("该督办单已办结"))
         before = order.status
         order.status = OrderStatus.CORRECTED if corrected else OrderStatus.ACCOUNTABILITY
         order.closed_by, order.closed_at, order.conclusion = actor, now, conclusion
@@ -706,7 +707,7 @@ def close_order(order: SupervisionOrder, actor, *, corrected: bool, conclusion: 
         order.save()
         for acc in accountabilities:
             if not str(acc.get("person_name") or "").strip() or not str(acc.get("measure") or "").strip():
-                raise ValidationError("问责记录须填写责任人和问责措施")
+                raise ValidationError(_("问责记录须填写责任人和问责措施"))
             Accountability.objects.create(order=order, person=acc.get("person"),
                                           person_name=acc["person_name"], step=acc.get("step", ""),
                                           measure=acc["measure"], recorded_by=actor, recorded_at=now)

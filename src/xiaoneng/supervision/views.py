@@ -19,6 +19,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import permissions, services
@@ -128,8 +129,9 @@ def _alert_for(request, pk) -> Alert:
     return alert
 
 
-ACTION_LABELS = {"confirm": _("确认发出"), "dismiss": _("不予发出"), "appeal": _("提出申诉"), "revoke": _("撤销"),
-                 "reject": _("驳回申诉"), "escalate": _("上报"), "close": _("办结")}
+ACTION_LABELS = {"confirm": gettext_lazy("确认发出"), "dismiss": gettext_lazy("不予发出"),
+                 "appeal": gettext_lazy("提出申诉"), "revoke": gettext_lazy("撤销"), "reject": gettext_lazy("驳回申诉"),
+                 "escalate": gettext_lazy("上报"), "close": gettext_lazy("办结")}
 
 
 def _actions_for(user, alert: Alert) -> list[tuple[str, str]]:
