@@ -526,6 +526,7 @@ def appeal_rating(r: Rating, *, user, reason: str, now: datetime | None = None) 
         raise FeedbackError(_("请填写申诉理由（误评或恶意评价的依据）。"), "reason")
     old = r.appeal_status
     r.appeal_status, r.appeal_reason, r.appealed_at, r.appealed_by = AppealStatus.PENDING, reason, now, user
+    refresh_rating(r, now)  # an appeal does not pause rectification; the deadlines are recomputed all the same
     r.save()
     record(SubjectType.RATING, r, "appeal", old, r.appeal_status, user, reason, now)
     return r
