@@ -128,11 +128,20 @@ def test_disclosure_shows_a_published_ranking_when_the_evaluation_app_offers_one
     import types
 
     module = types.ModuleType("xiaoneng.evaluation.selectors")
-    module.published_ranking = lambda: [{"rank": 1, "department": "测试县市场监督管理局", "score": 96.5,
-                                         "grade": "优秀"}]
+    module.published_ranking = lambda: {"label": "2026年10月", "rows": [
+        {"rank": 1, "department": "市场监管局", "total": 96.5, "grade": "excellent", "grade_label": "优秀"}]}
     monkeypatch.setitem(sys.modules, "xiaoneng.evaluation.selectors", module)
     body = client.get("/disclosure/").content.decode()
-    assert "绩效评估排名" in body and "96.5" in body and "优秀" in body
+    assert "绩效评估排名（2026年10月）" in body and "96.5" in body and "优秀" in body and "市场监管局" in body
+    module.published_ranking = lambda: None  # nothing published yet
+    assert "绩效评估排名" not in client.get("/disclosure/").content.decode()
+    module.published_ranking = lambda: [{"rank": 2, "department": "住建局", "score": 88, "grade": "良好"}]
+    assert "住建局" in client.get("/disclosure/").content.decode()
+
+
+def test_disclosure_with_the_real_evaluation_selector(client, county):
+    body = client.get("/disclosure/").content.decode()  # no published scores: no ranking section, no error
+    assert "办件公示" in body and "绩效评估排名" not in body
 
 
 def test_pages_have_lang_labels_and_no_inline_handlers(client, county, applicant):

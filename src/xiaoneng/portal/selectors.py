@@ -231,25 +231,33 @@ def monthly_figures(year: int, month: int, seconds_per_day: int) -> list[dict]:
     return out
 
 
-def published_ranking() -> list[dict]:
-    """The evaluation app's published ranking when it offers one (guarded: it may not exist yet)."""
+def published_ranking() -> dict | None:
+    """The evaluation app's latest published ranking when it offers one (guarded: it may not exist), as
+    {"label": period label, "rows": [{"rank", "department", "score", "grade"}]}."""
     try:
         from xiaoneng.evaluation.selectors import published_ranking as source  # type: ignore[import-not-found]
     except ImportError:
-        return []
+        return None
     try:
-        rows = source()
+        result = source()
     except Exception:  # noqa: BLE001 - a broken ranking must not take the public page down
-        return []
+        return None
+    if not result:
+        return None
+    label = ""
+    if isinstance(result, dict):
+        label, rows = str(result.get("label") or ""), result.get("rows") or []
+    else:
+        rows = list(result)
     out = []
-    for i, row in enumerate(rows or [], start=1):
+    for i, row in enumerate(rows, start=1):
         get = row.get if isinstance(row, dict) else (lambda k, default=None, r=row: getattr(r, k, default))
         dept = get("department", None) or get("department_name", "")
+        score = get("score", None)
         out.append({
             "rank": get("rank", None) or i,
             "department": getattr(dept, "name", dept),
-            "score": get("score", None) if get("score", None) is not None else get("total", ""),
+            "score": score if score is not None else get("total", ""),
             "grade": get("grade_label", None) or get("grade", ""),
-            "period": get("period_label", None) or get("period", ""),
         })
-    return out
+    return {"label": label, "rows": out} if out else None
