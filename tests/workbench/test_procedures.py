@@ -124,3 +124,20 @@ def test_deemed_acceptance_after_five_working_days(world, desk, travel):
     assert linked(case) in inbox
     desk.step(case, "accept", opinion="材料齐全")
     assert CaseStep.objects.get(case=case, code="review1").status == "active"
+
+
+def test_correction_during_review_pauses_the_clock(world, desk, travel):
+    case = accepted_case(world, desk, travel)
+    reviewer = world.a.staff[Post.REVIEWER1]
+    travel.to(sh("2026-11-03T10:00:00"))
+    desk.as_(reviewer).act(case, "correct", {"materials": "补充检测报告"})
+    case = fresh(case)
+    assert case.clock_state == "suspended"
+    travel.to(sh("2026-11-05T10:00:00"))  # two working days later the materials arrive
+    desk.act(case, "correction-done")
+    case = fresh(case)
+    assert events_of(case)[-2:] == ["correction_requested", "correction_completed"]
+    assert timezone.localtime(case.promised_due) == sh("2026-11-18T17:30:00")  # moved by the 2 days
+    # Still one notice per application: a second one is refused.
+    desk.act(case, "correct", {"materials": "再补一份"})
+    assert case.events.filter(type="correction_requested").count() == 1
