@@ -122,13 +122,18 @@ def _orders(out, window, ids):
 def _late_events(out, window, ids):
     c, e = Case._meta.db_table, CaseEvent._meta.db_table
     where, ids_p = _in_list("c.department_id", ids)
+    where = where.replace("c.department_id", "department_id")
     sql = f"""
 SELECT department_id, case_id, case_no, seq, type, occurred_at, received_at FROM (
-  SELECT c.department_id, c.id AS case_id, c.case_no, e.seq, e.type, e.occurred_at, e.received_at,
-         ROW_NUMBER() OVER (PARTITION BY c.department_id ORDER BY e.received_at, e.id) AS rn
-    FROM {e} e JOIN {c} c ON c.id = e.case_id
-   WHERE e.received_at >= %s AND e.received_at < %s AND {where}
-     AND {_late_predicate('e.received_at', 'e.occurred_at')}
+  SELECT department_id, case_id, case_no, seq, type, occurred_at, received_at,
+         ROW_NUMBER() OVER (PARTITION BY department_id ORDER BY received_at, id) AS rn
+    FROM (SELECT (SELECT c.department_id FROM {c} c WHERE c.id = e.case_id) AS department_id,
+                 (SELECT c.case_no FROM {c} c WHERE c.id = e.case_id) AS case_no,
+                 e.id, e.case_id, e.seq, e.type, e.occurred_at, e.received_at
+            FROM {e} e
+           WHERE e.received_at >= %s AND e.received_at < %s
+             AND {_late_predicate('e.received_at', 'e.occurred_at')}) late
+   WHERE {where}
 ) t WHERE rn <= %s ORDER BY department_id, rn"""  # noqa: S608 - table names from model meta, values as parameters
     for dept, case_id, case_no, seq, etype, occurred, received in _fetch(sql, [*window.params(), *ids_p, SAMPLE]):
         out[dept]["late_events"].append({"case_id": case_id, "case_no": case_no, "seq": seq, "type": etype,

@@ -146,22 +146,32 @@ def compute(window: Window, department_ids: Sequence[int]) -> dict[int, dict]:
 
     for dept, decided, on_time, early_base, early, speed_base, speed_sum, instant in _fetch(
             decided_sql(where), [spd, spd, *ids_p, *window.params()]):
-        out[dept].update(decided=decided, on_time=on_time, early_base=early_base, early=early,
-                         speed_base=speed_base, speed_sum=float(speed_sum or 0), instant=instant)
+        out[dept].update(decided=int(decided), on_time=int(on_time or 0), early_base=int(early_base or 0),
+                         early=int(early or 0), speed_base=int(speed_base or 0), speed_sum=float(speed_sum or 0),
+                         instant=int(instant or 0))
 
     for dept, submitted, online in _fetch(f"""
 SELECT c.department_id, COUNT(*), SUM(CASE WHEN c.channel = 'online' THEN 1 ELSE 0 END)
   FROM {c} c
  WHERE {where} AND c.submitted_at >= %s AND c.submitted_at < %s
  GROUP BY c.department_id""", [*ids_p, *window.params()]):  # noqa: S608 - table names from model meta, values as parameters
-        out[dept].update(submitted=submitted, online=online)
+        out[dept].update(submitted=int(submitted), online=int(online or 0))
 
+    # Events first (received_at index), one row per case, then the case's department by primary-key probes
+    # (a scalar subquery): a join would make PostgreSQL hash the whole cases table.
+    where_d, ids_d = _in_list("dept", ids)
     for dept, events, late in _fetch(f"""
-SELECT c.department_id, COUNT(*), SUM(CASE WHEN {_late_predicate('e.received_at', 'e.occurred_at')} THEN 1 ELSE 0 END)
-  FROM {e} e JOIN {c} c ON c.id = e.case_id
- WHERE e.received_at >= %s AND e.received_at < %s AND {where}
- GROUP BY c.department_id""", [*window.params(), *ids_p]):  # noqa: S608 - table names from model meta, values as parameters
-        out[dept].update(events=events, late_events=late)
+SELECT dept, SUM(n), SUM(late) FROM (
+  SELECT (SELECT c.department_id FROM {c} c WHERE c.id = x.case_id) AS dept, x.n, x.late
+    FROM (SELECT e.case_id, COUNT(*) AS n,
+                 SUM(CASE WHEN {_late_predicate('e.received_at', 'e.occurred_at')} THEN 1 ELSE 0 END) AS late
+            FROM {e} e
+           WHERE e.received_at >= %s AND e.received_at < %s
+           GROUP BY e.case_id) x
+) y
+ WHERE {where_d}
+ GROUP BY dept""", [*window.params(), *ids_d]):  # noqa: S608 - table names from model meta, values as parameters
+        out[dept].update(events=int(events or 0), late_events=int(late or 0))
 
     where_i, ids_i = _in_list("i.department_id", ids)
     for dept, items, speed in _fetch(f"""
@@ -169,7 +179,7 @@ SELECT i.department_id, COUNT(*), SUM(1.0 - v.promised_days * 1.0 / v.statutory_
   FROM {it} i JOIN {v} v ON v.id = i.current_version_id
  WHERE {where_i} AND i.is_active AND v.status = 'published' AND v.statutory_days > 0
  GROUP BY i.department_id""", ids_i):  # noqa: S608 - table names from model meta, values as parameters
-        out[dept].update(items=items, item_speed_sum=float(speed or 0))
+        out[dept].update(items=int(items), item_speed_sum=float(speed or 0))
 
     for dept, fb in department_stats(window.start, window.end, ids).items():
         if dept in out:
