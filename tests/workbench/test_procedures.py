@@ -124,6 +124,7 @@ def test_deemed_acceptance_after_five_working_days(world, desk, travel):
     assert linked(case) in inbox
     desk.step(case, "accept", opinion="材料齐全")
     assert CaseStep.objects.get(case=case, code="review1").status == "active"
+    assert desk.get(f"/staff/cases/c/{case.case_no}/print/acceptance/").status_code == 200
 
 
 def test_correction_during_review_pauses_the_clock(world, desk, travel):

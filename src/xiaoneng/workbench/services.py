@@ -222,6 +222,8 @@ def complete_step(actor: Actor, case: Case, code: str, outcome: str, opinion: st
     event = _event(case.case_no, EventType.STEP_COMPLETED, actor, department_id=step.department_id,
                    post=step.post, payload={"step": step.code, "outcome": outcome, "opinion": opinion.strip()})
     case = _record([event])
+    if outcome == "pass" and step.post in WINDOW_POSTS and case.accepted_at is not None:
+        issue_notice(case, NoticeKind.ACCEPTANCE)  # e.g. a deemed acceptance (视为受理) confirmed at the window
     _log(actor, case, "step_completed",
          (_("通过：%(step)s") if outcome == "pass" else _("退回：%(step)s")) % {"step": step.name},
          event.acting_for)
