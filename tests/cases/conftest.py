@@ -34,3 +34,9 @@ def submitted(case_no, when, county, *, system="", event_id=None, id_no="3301221
 @pytest.fixture
 def item_a(county):
     return county.a.version.item
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The county fixture creates ~17 users; argon2 hashing dominates these tests' run time otherwise.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

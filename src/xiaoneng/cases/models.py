@@ -208,6 +208,9 @@ class CaseStep(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "code"], name="casestep_unique_code")]
         indexes = [models.Index(fields=["department", "post", "status", "due"], name="casestep_inbox")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.code}"
+
 
 class ChainDigest(models.Model):
     """A daily digest over all case chains (每日存证): the hash of every event hash received that day."""
@@ -220,6 +223,9 @@ class ChainDigest(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = _("每日存证摘要")
         ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.digest[:12]}"
 
 
 class CaseNumberCounter(models.Model):

@@ -33,7 +33,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -567,7 +567,7 @@ class _Recorder:
         CaseEvent.objects.bulk_create(accepted)
         old_cases = [s.case for s in touched if not s.is_new]
         if old_cases:
-            Case.objects.bulk_update(old_cases, _CASE_UPDATE_FIELDS + _RECORD_FIELDS)
+            update_rows(Case, old_cases, _CASE_UPDATE_FIELDS + _RECORD_FIELDS)
         _sync_steps([(s.case, desired) for s, desired in plans], load_existing=bool(old_cases))
         events_recorded.send(sender=CaseEvent, case_ids=[s.case.pk for s in touched], events=accepted)
 
@@ -619,6 +619,26 @@ _RECORD_FIELDS = [
 _STEP_UPDATE_FIELDS = ["status", "started_at", "due", "completed_at", "actor_name", "outcome"]
 
 
+def update_rows(model, objs: Sequence[Any], field_names: Sequence[str]) -> None:
+    """``UPDATE … SET … WHERE pk = %s`` for every object, as one ``executemany`` (one logged query).
+
+    ``QuerySet.bulk_update`` builds one CASE WHEN per field over all rows, which is quadratic (≈40 s for 500
+    cases on SQLite); a prepared statement executed per row is linear and fast on SQLite and PostgreSQL.
+    """
+    if not objs:
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    conn = connections[router.db_for_write(model)]
+    qn = conn.ops.quote_name
+    # Identifiers come from model metadata (quoted); values are bound as parameters.
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    params = [[f.get_db_prep_save(getattr(o, f.attname), conn) for f in fields] + [o.pk] for o in objs]
+    with conn.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _steps_by_version(version_ids: Iterable[int]) -> dict[int, list[Step]]:
     out: dict[int, list[Step]] = defaultdict(list)
     version_ids = [v for v in version_ids if v]
@@ -643,7 +663,7 @@ class _Deriver:
     """Re-derives cases from their events (one policy and one calendar per region for the whole batch)."""
 
     def __init__(self, now: datetime):
-        self.now = now
+        self.now = now.astimezone(timezone.get_default_timezone())
         self.policy = current_policy()
         self._calendars: dict[str, Any] = {}
 
@@ -660,7 +680,10 @@ class _Deriver:
     def derive(self, case: Case, version: ItemVersion, steps: Sequence[Step], rows: list[tuple]) -> list[dict]:
         """Update ``case`` in memory from ``rows`` [(type, occurred_at, payload, seq, actor_name)]; return the
         desired CaseStep rows."""
-        rows = sorted(rows, key=lambda r: (r[1], r[3]))
+        # One time zone whatever the source (in-memory events keep the reporter's offset, database rows come
+        # back in UTC): the stored clock JSON is then identical however the events arrived.
+        tz = timezone.get_default_timezone()
+        rows = sorted(((t, occ.astimezone(tz), p, seq, a) for t, occ, p, seq, a in rows), key=lambda r: (r[1], r[3]))
         clock = compute_clock(
             [ClockEvent(t, occ, payload or {}, seq) for t, occ, payload, seq, _a in rows],
             terms_for(version, steps),
@@ -752,7 +775,7 @@ def _sync_steps(plans: list[tuple[Case, list[dict]]], *, load_existing: bool) ->
     if to_create:
         CaseStep.objects.bulk_create(to_create)
     if to_update:
-        CaseStep.objects.bulk_update(to_update, _STEP_UPDATE_FIELDS)
+        update_rows(CaseStep, to_update, _STEP_UPDATE_FIELDS)
 
 
 def rederive_cases(case_ids: Iterable[int], *, now: datetime | None = None) -> int:
@@ -785,7 +808,7 @@ def rederive_cases(case_ids: Iterable[int], *, now: datetime | None = None) -> i
             steps = steps_by_version.get(case.item_version_id, [])
             plans.append((case, deriver.derive(case, case.item_version, steps, history[case.pk])))
         if plans:
-            Case.objects.bulk_update([c for c, _ in plans], _CASE_UPDATE_FIELDS)
+            update_rows(Case, [c for c, _ in plans], _CASE_UPDATE_FIELDS)
             _sync_steps(plans, load_existing=True)
     return len(plans)
 
