@@ -65,6 +65,8 @@ def test_joint_co_department_answers_in_time(world, desk, travel):
     case = desk.as_(a.staff[Post.ACCEPTOR]).register(world.joint_version)
     desk.act(case, "accept")
     desk.as_(b.staff[Post.REVIEWER1]).act(case, "claim", {"step": "co_b"})
+    desk.act(case, "correct", {"materials": "补充规划图"})  # the lead department issues correction notices
+    assert not case.events.filter(type="correction_requested").exists()
     desk.step(case, "co_b", opinion="符合规划要求")
     step = CaseStep.objects.get(case=case, code="co_b")
     assert step.status == "done" and step.outcome == "pass"

@@ -331,8 +331,8 @@ def request_correction(actor: Actor, case: Case, materials: list[str], note: str
         post = _window(actor, case)
     else:
         _require(case.status == CaseStatus.ACCEPTED, _("当前状态不能发出补正告知。"))
-        step = next(iter(actionable_steps(actor, case)), None)
-        _require(step is not None, _("该办件当前不由您办理。"))
+        step = next((s for s in actionable_steps(actor, case) if s.department_id == case.department_id), None)
+        _require(step is not None, _("该办件当前不由您办理（补正告知由主办部门出具）。"))
         post = step.post
     _require(not CorrectionNotice.objects.filter(case=case).exists(),
              _("一次性告知：该申请已发出过补正告知书，不得再次要求补正。"))
@@ -354,11 +354,8 @@ def complete_correction(actor: Actor, case: Case) -> Case:
     if case.status == CaseStatus.CORRECTION:
         post = _window(actor, case)
     else:
-        steps = actionable_steps(actor, case)
-        if steps:
-            post = steps[0].post
-        else:
-            post = _window(actor, case)
+        steps = [s for s in actionable_steps(actor, case) if s.department_id == case.department_id]
+        post = steps[0].post if steps else _window(actor, case)
     event = _event(case.case_no, EventType.CORRECTION_COMPLETED, actor, department_id=case.department_id,
                    post=post)
     with transaction.atomic():

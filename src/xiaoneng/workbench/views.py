@@ -240,6 +240,7 @@ def case_context(request, case: Case) -> dict:
                       .order_by("requested_at"))
     window = handle and (actor.superuser or actor.has(dept, Post.ACCEPTOR, Post.CHIEF_REP))
     mine = services.actionable_steps(actor, case) if handle else []
+    mine_own = [s for s in mine if s.department_id == dept]  # the lead department's running steps
     decision_step = services.decision_step(actor, case) if handle else None
     step_forms = []
     for s in mine:
@@ -256,10 +257,10 @@ def case_context(request, case: Case) -> dict:
         "accept": window and status == CaseStatus.SUBMITTED,
         "reject": window and status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION),
         "correct": notice is None and ((window and status == CaseStatus.SUBMITTED)
-                                       or (bool(mine) and status == CaseStatus.ACCEPTED)),
-        "correction_refused": notice is not None and case.is_open and (window or bool(mine)),
+                                       or (bool(mine_own) and status == CaseStatus.ACCEPTED)),
+        "correction_refused": notice is not None and case.is_open and (window or bool(mine_own)),
         "complete_correction": bool(notice and notice.completed_at is None and case.is_open
-                                    and (window or bool(mine))),
+                                    and (window or bool(mine_own))),
         "special_start": handler and status == CaseStatus.ACCEPTED,
         "special_end": handler and status == CaseStatus.SUSPENDED,
         "extension": handler and status in (CaseStatus.ACCEPTED, CaseStatus.SUSPENDED)
