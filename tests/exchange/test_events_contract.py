@@ -374,3 +374,25 @@ def test_mixed_batch_accounts_for_every_event(api_a):
         assert row.system.code == "SYS-A" and row.status == "open" and row.raw is not None
     # the raw ID number is kept encrypted in quarantine, never in clear
     assert "330122199001011234" not in json.dumps([row.raw for row in rows])
+
+
+@pytest.mark.django_db
+def test_unstorable_text_is_a_per_event_rejection(api_a):
+    """NUL characters and unpaired surrogates (valid JSON escapes) cannot be stored: invalid_field, not a 500."""
+    body = ('{"events": [' + json.dumps(submitted("OK1")) + ','
+            '{"event_id": "a\\u0000b", "case_no": "C2", "type": "submitted", "occurred_at": "2026-01-05T09:00:00Z",'
+            ' "item_code": "ITEM-DA-001", "department": "DA"},'
+            '{"event_id": "e3", "case_no": "C3\\ud883", "type": "submitted", "occurred_at": "2026-01-05T09:00:00Z",'
+            ' "item_code": "ITEM-DA-001", "department": "DA", "payload": {"x\\u0000": 1}}]}')
+    r = api_a.post(body=body)
+    assert r.status_code == 200, r.content
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["accepted", "rejected", "rejected"]
+    assert results[1]["error"]["field"] == "event_id" and results[1]["event_id"] == "a\\x00b"
+    assert results[2]["error"]["code"] == "invalid_field"
+    rows = QuarantinedEvent.objects.order_by("pk")
+    assert rows.count() == 2 and "_unstorable_json" in rows[0].raw
+    assert json.loads(rows[0].raw["_unstorable_json"])["event_id"] == "a\x00b"
+    for path in ("/api/v1/cases/a%00b", "/api/v1/items/a%00b", "/api/v1/items?department=%00",
+                 "/api/v1/alerts?rule=%00"):
+        assert api_a.get(path).status_code in (404, 422), path

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from ninja import NinjaAPI
@@ -75,6 +76,11 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     def on_404(request, exc):
         return error_response(404, "not_found", str(exc) or "not found")
 
+    def on_data_error(request, exc):
+        # Safety net: the parsers reject text a database cannot store before it gets there.
+        logger.warning("database refused request data on %s %s: %s", request.method, request.path, exc)
+        return error_response(422, "invalid_request", "the request contains data that cannot be stored")
+
     def on_any(request, exc):
         logger.exception("unhandled API error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "internal error")
@@ -83,6 +89,8 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_404)
+    api.add_exception_handler(DataError, on_data_error)
+    api.add_exception_handler(UnicodeEncodeError, on_data_error)
     api.add_exception_handler(Exception, on_any)
 
 

@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from xiaoneng.cases.models import Case, CaseStep
 from xiaoneng.catalog.models import ItemVersion, Material, Step, VersionStatus
 
-from .parsing import _Invalid, parse_timestamp
+from .parsing import _Invalid, parse_timestamp, storable
 from .schemas import AlertPage, CaseOut, ErrorOut, ItemOut, ItemPage
 from .scoping import readable_department_ids
 
@@ -34,15 +34,23 @@ def iso(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
+def _check_params(*values: str | None) -> None:
+    for value in values:
+        if value and not storable(value):
+            raise HttpError(422, "parameters must not contain NUL characters or unpaired surrogates")
+
+
 def _encode_cursor(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
 
 def _decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise HttpError(422, "invalid cursor") from None
+    _check_params(value)
+    return value
 
 
 def _next_link(request: HttpRequest, cursor: str) -> str:
@@ -143,6 +151,7 @@ def case_dict(case: Case) -> dict[str, Any]:
 @router.get("/cases/{case_no}", response={200: CaseOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
             summary="A case as the platform sees it (办件状态)", operation_id="get_case")
 def get_case(request: HttpRequest, case_no: str):
+    _check_params(case_no)
     case = (Case.objects.select_related("item", "item_version", "department")
             .prefetch_related(Prefetch("steps", queryset=CaseStep.objects.order_by("order", "pk")))
             .filter(case_no=case_no, department_id__in=readable_department_ids(request.auth)).first())
@@ -164,6 +173,7 @@ class AlertFilters(Schema):
 @router.get("/alerts", response={200: AlertPage, 401: ErrorOut, 422: ErrorOut},
             summary="Alerts (预警、黄牌、红牌、违规) in the key's scope", operation_id="list_alerts")
 def list_alerts(request: HttpRequest, filters: Query[AlertFilters]):
+    _check_params(filters.since, filters.department, filters.level, filters.rule, filters.status, filters.cursor)
     limit = max(1, min(filters.limit, PAGE_MAX))
     model = alert_model()
     if model is None:
@@ -256,6 +266,7 @@ class ItemFilters(Schema):
 @router.get("/items", response={200: ItemPage, 401: ErrorOut, 422: ErrorOut},
             summary="Published item versions in force (事项目录)", operation_id="list_items")
 def list_items(request: HttpRequest, filters: Query[ItemFilters]):
+    _check_params(filters.department, filters.cursor)
     limit = max(1, min(filters.limit, PAGE_MAX))
     qs = _versions_in_force()
     if filters.department:
@@ -270,6 +281,7 @@ def list_items(request: HttpRequest, filters: Query[ItemFilters]):
 @router.get("/items/{item_code}", response={200: ItemOut, 401: ErrorOut, 404: ErrorOut},
             summary="One item's version in force", operation_id="get_item")
 def get_item(request: HttpRequest, item_code: str):
+    _check_params(item_code)
     version = _versions_in_force().filter(item__code=item_code).first()
     if version is None:
         raise Http404("item not found")

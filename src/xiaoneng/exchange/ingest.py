@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from .models import QuarantinedEvent, QuarantineSource, SourceSystem
-from .parsing import DEFAULT_FIELDS, ParseError, case_no_of, event_id_of, parse_event
+from .parsing import DEFAULT_FIELDS, ParseError, case_no_of, event_id_of, parse_event, safe_text, storable_raw
 from .pii import protect
 
 
@@ -96,8 +96,9 @@ def ingest(
         if rejected:
             rows = QuarantinedEvent.objects.bulk_create([
                 QuarantinedEvent(
-                    system=system, source=source, raw=protect(raw_events[i]), event_id=o.event_id, case_no=o.case_no,
-                    error_code=o.code, error_field=o.field or "", error_message=o.message[:2000],
+                    system=system, source=source, raw=storable_raw(protect(raw_events[i])), event_id=o.event_id, case_no=o.case_no,
+                    error_code=o.code, error_field=safe_text(o.field or "")[:64],
+                    error_message=safe_text(o.message[:2000]),
                     received_at=now, import_job_id=import_job_id,
                     import_row=import_rows[i] if import_rows is not None else None,
                 )

@@ -9,6 +9,7 @@ checked here (types, lengths, enumerations, required fields, timestamps); everyt
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -153,16 +154,39 @@ def _check_payload(type_: str, payload: dict, require_reasons: bool = True) -> N
         _string(payload, "reason", field=p + "reason", max_len=TEXT_MAX)
 
 
+def storable(value: Any) -> bool:
+    """Whether the value can be stored as text / JSON in every supported database: no NUL character (PostgreSQL
+    refuses it) and no lone UTF-16 surrogate (not encodable as UTF-8; ``json.loads`` lets both through)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+        text.encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError):
+        return False
+    return "\\u0000" not in text
+
+
+def safe_text(value: str) -> str:
+    """A storable rendering of a string (NUL and lone surrogates shown as escapes)."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def storable_raw(raw: Any) -> Any:
+    """The raw event for quarantine: as received when storable, else losslessly wrapped as ASCII JSON text."""
+    if storable(raw):
+        return raw
+    return {"_unstorable_json": json.dumps(raw, ensure_ascii=True)}
+
+
 def event_id_of(raw: Any) -> str:
     """The event's ``event_id`` as echoed in results ("" when absent or not a string)."""
     if isinstance(raw, dict) and isinstance(raw.get("event_id"), str):
-        return raw["event_id"][:255]
+        return safe_text(raw["event_id"][:255])
     return ""
 
 
 def case_no_of(raw: Any) -> str:
     if isinstance(raw, dict) and isinstance(raw.get("case_no"), str):
-        return raw["case_no"][:255]
+        return safe_text(raw["case_no"][:255])
     return ""
 
 
@@ -171,6 +195,10 @@ def parse_event(raw: Any, *, source_system: str, now: datetime, require_reasons:
     try:
         if not isinstance(raw, dict):
             raise _Invalid(None, "each event must be a JSON object")
+        if not storable(raw):
+            bad = next((k for k, v in raw.items() if not storable(v)), None)
+            raise _Invalid(bad if bad is None or storable(bad) else None,
+                           "text must not contain NUL characters or unpaired surrogates")
         event_id = _string(raw, "event_id", required=True)
         case_no = _string(raw, "case_no", required=True)
         type_ = raw.get("type")
