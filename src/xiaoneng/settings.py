@@ -201,6 +201,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("XN_MEDIA_ROOT", DATA_DIR / "media")).resolve()
 MEDIA_URL = "/media-not-served/"
 
+# --- Cache ----------------------------------------------------------------------------------------------
+# The database cache is shared by every web process (rate limits, login throttling counters, cached figures)
+# without requiring a cache server; set XN_CACHE_URL (e.g. redis://127.0.0.1:6379/1) to use Redis instead.
+XN_CACHE_URL = os.environ.get("XN_CACHE_URL", "")
+if XN_CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif XN_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": XN_CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "xiaoneng_cache"}}
+
 # --- Background work ------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

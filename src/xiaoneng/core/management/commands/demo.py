@@ -6,7 +6,7 @@ import sys
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
-from xiaoneng.core import demo
+from xiaoneng.core import demo, demo_activity
 
 
 class Command(BaseCommand):
@@ -19,9 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve=False, bind="127.0.0.1:8000", seed=demo.DEFAULT_SEED, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
         if "calendar" in get_commands():
             call_command("calendar", "sync")
         logins = demo.build(seed=seed)
+        activity = demo_activity.build_activity(seed=seed)
+        self.stdout.write(activity.summary())
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 (demo county ready)."))
         self.stdout.write(f"  公众门户 / public site:  http://{bind}/")
         self.stdout.write(f"  工作平台 / staff site:   http://{bind}/staff/")
