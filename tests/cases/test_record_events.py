@@ -348,3 +348,18 @@ def test_query_budget_with_receivers(county, django_assert_max_num_queries):
         assert all(r.status == "accepted" for r in record_events(first, received_at=NOW))
     with django_assert_max_num_queries(TOTAL_BUDGET):
         assert all(r.status == "accepted" for r in record_events(second, received_at=NOW))
+
+
+def test_clock_json_matches_clock_as_dict(county):
+    from xiaoneng.cases.clock import ClockEvent, compute_clock
+    from xiaoneng.cases.services import clock_json, terms_for
+    from xiaoneng.workcal.selectors import get_calendar
+
+    version = county.a.version
+    clock = compute_clock(
+        [ClockEvent("submitted", T0), ClockEvent("accepted", T0),
+         ClockEvent("suspended", T0 + timedelta(days=1), {"reason": "hearing", "workdays": 2})],
+        terms_for(version, list(version.steps.all())), get_calendar(None), NOW + timedelta(days=3))
+    expected = clock.as_dict()
+    expected.pop("deadlines")
+    assert clock_json(clock) == expected
