@@ -166,3 +166,34 @@ def test_published_ranking_selector_and_partial(evaluated):
     assert [(r["rank"], str(r["total"])) for r in ranking["rows"]] == [(1, "105.00"), (2, "75.00")]
     html = render_to_string("evaluation/_public_ranking.html", {"ranking": ranking})
     assert "2026年10月 政务服务绩效评估排名" in html and "优秀" in html
+
+
+def test_supervisor_enters_a_manual_sanction(client, evaluated):
+    from xiaoneng.evaluation.models import Category
+
+    period = services.get_period("2026-10")
+    liability = Category.objects.get(standard=period.standard, code="liability")
+    client.force_login(evaluated.county.a.staff[Post.LEADER])
+    url = reverse("evaluation:adjust", args=["DA"])
+    data = {"period": "2026-10", "category": liability.pk, "points": "-3", "reason": "窗口人员违反工作纪律"}
+    assert client.post(url, data).status_code == 403
+    client.force_login(evaluated.county.supervisor)
+    assert client.post(url, data).status_code == 302
+    score = Score.objects.get(department__code="DA")
+    assert score.total == 72  # 75 − 3
+    page = client.get(reverse("evaluation:facts", args=["DA", "2026-10", "liability", "manual"])).content.decode()
+    assert "窗口人员违反工作纪律" in page
+
+
+def test_quarter_category_links_to_its_months(client, scored_county):
+    from datetime import datetime
+
+    from .conftest import TZ
+
+    services.evaluate_period("2026-Q4", as_of=datetime(2026, 11, 20, tzinfo=TZ))
+    client.force_login(scored_county.county.supervisor)
+    r = client.get(reverse("evaluation:category_facts", args=["DA", "2026-Q4", "time_limits"]))
+    page = r.content.decode()
+    assert r.status_code == 200
+    assert reverse("evaluation:category_facts", args=["DA", "2026-10", "time_limits"]) in page
+    assert reverse("evaluation:category_facts", args=["DA", "2026-11", "time_limits"]) in page

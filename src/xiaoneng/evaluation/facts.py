@@ -122,18 +122,17 @@ def _orders(out, window, ids):
 def _late_events(out, window, ids):
     c, e = Case._meta.db_table, CaseEvent._meta.db_table
     where, ids_p = _in_list("c.department_id", ids)
-    where = where.replace("c.department_id", "department_id")
     sql = f"""
+WITH late AS (
+  SELECT e.id, e.case_id, e.seq, e.type, e.occurred_at, e.received_at
+    FROM {e} e
+   WHERE e.received_at >= %s AND e.received_at < %s
+     AND {_late_predicate('e.received_at', 'e.occurred_at')})
 SELECT department_id, case_id, case_no, seq, type, occurred_at, received_at FROM (
-  SELECT department_id, case_id, case_no, seq, type, occurred_at, received_at,
-         ROW_NUMBER() OVER (PARTITION BY department_id ORDER BY received_at, id) AS rn
-    FROM (SELECT (SELECT c.department_id FROM {c} c WHERE c.id = e.case_id) AS department_id,
-                 (SELECT c.case_no FROM {c} c WHERE c.id = e.case_id) AS case_no,
-                 e.id, e.case_id, e.seq, e.type, e.occurred_at, e.received_at
-            FROM {e} e
-           WHERE e.received_at >= %s AND e.received_at < %s
-             AND {_late_predicate('e.received_at', 'e.occurred_at')}) late
-   WHERE {where}
+  SELECT c.department_id, late.case_id, c.case_no, late.seq, late.type, late.occurred_at, late.received_at,
+         ROW_NUMBER() OVER (PARTITION BY c.department_id ORDER BY late.received_at, late.id) AS rn
+    FROM late JOIN {c} c ON c.id = late.case_id
+   WHERE c.id >= (SELECT MIN(case_id) FROM late) AND c.id <= (SELECT MAX(case_id) FROM late) AND {where}
 ) t WHERE rn <= %s ORDER BY department_id, rn"""  # noqa: S608 - table names from model meta, values as parameters
     for dept, case_id, case_no, seq, etype, occurred, received in _fetch(sql, [*window.params(), *ids_p, SAMPLE]):
         out[dept]["late_events"].append({"case_id": case_id, "case_no": case_no, "seq": seq, "type": etype,

@@ -157,20 +157,20 @@ SELECT c.department_id, COUNT(*), SUM(CASE WHEN c.channel = 'online' THEN 1 ELSE
  GROUP BY c.department_id""", [*ids_p, *window.params()]):  # noqa: S608 - table names from model meta, values as parameters
         out[dept].update(submitted=int(submitted), online=int(online or 0))
 
-    # Events first (received_at index), one row per case, then the case's department by primary-key probes
-    # (a scalar subquery): a join would make PostgreSQL hash the whole cases table.
-    where_d, ids_d = _in_list("dept", ids)
+    # Events first (received_at index), one row per case; then only the cases in the id range those events
+    # touch (case ids grow with time, so this is a narrow primary-key range): joining the whole cases table would
+    # make PostgreSQL hash all of it.
     for dept, events, late in _fetch(f"""
-SELECT dept, SUM(n), SUM(late) FROM (
-  SELECT (SELECT c.department_id FROM {c} c WHERE c.id = x.case_id) AS dept, x.n, x.late
-    FROM (SELECT e.case_id, COUNT(*) AS n,
-                 SUM(CASE WHEN {_late_predicate('e.received_at', 'e.occurred_at')} THEN 1 ELSE 0 END) AS late
-            FROM {e} e
-           WHERE e.received_at >= %s AND e.received_at < %s
-           GROUP BY e.case_id) x
-) y
- WHERE {where_d}
- GROUP BY dept""", [*window.params(), *ids_d]):  # noqa: S608 - table names from model meta, values as parameters
+WITH x AS (
+  SELECT e.case_id, COUNT(*) AS n,
+         SUM(CASE WHEN {_late_predicate('e.received_at', 'e.occurred_at')} THEN 1 ELSE 0 END) AS late
+    FROM {e} e
+   WHERE e.received_at >= %s AND e.received_at < %s
+   GROUP BY e.case_id)
+SELECT c.department_id, SUM(x.n), SUM(x.late)
+  FROM x JOIN {c} c ON c.id = x.case_id
+ WHERE c.id >= (SELECT MIN(case_id) FROM x) AND c.id <= (SELECT MAX(case_id) FROM x) AND {where}
+ GROUP BY c.department_id""", [*window.params(), *ids_p]):  # noqa: S608 - table names from model meta, values as parameters
         out[dept].update(events=int(events or 0), late_events=int(late or 0))
 
     where_i, ids_i = _in_list("i.department_id", ids)

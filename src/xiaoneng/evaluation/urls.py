@@ -10,6 +10,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("recompute/", views.recompute, name="recompute"),
     path("publish/", views.publish, name="publish"),
+    path("d/<str:code>/adjust/", views.adjust, name="adjust"),
     path("d/<str:code>/", views.department, name="department"),
     path("d/<str:code>/export.xlsx", views.export_department, name="export_department"),
     path("d/<str:code>/<str:key>/facts/<str:category>/", views.facts, name="category_facts"),

@@ -21,8 +21,9 @@ from xiaoneng.org.scoping import visible_department_ids
 
 from . import excel, permissions, selectors, services
 from .facts import SOURCE_LABELS
+from .forms import AdjustmentForm
 from .indicators import NAMES
-from .models import Period
+from .models import ManualAdjustment, Period
 from .scoring import GRADE_LABELS
 
 SORTS = {"rank": lambda s: (s.rank or 10**6, s.department.code), "code": lambda s: s.department.code,
@@ -150,6 +151,10 @@ def department(request, code):
         "categories": categories, "indicators": selectors.indicator_rows(score.indicators),
         "grade_label": GRADE_LABELS[score.grade], "chart": chart,
         "history": services.score_history(dept, period), "evaluator": permissions.is_evaluator(request.user),
+        "adjust_form": AdjustmentForm(standard=period.standard)
+        if permissions.is_evaluator(request.user) and period.kind == "month" else None,
+        "adjustments": ManualAdjustment.objects.filter(department=dept, period=period).select_related(
+            "category", "by"),
     })
 
 
@@ -167,20 +172,28 @@ def facts(request, code, key, category, rule=""):
     if rule:
         lines = lines.filter(rule_code=rule)
     lines = list(lines.order_by("order", "id"))
-    if not lines and not score.lines.filter(category=category).exists():
+    category_line = score.lines.filter(category=category, kind="category").first()
+    if category_line is None:
         raise Http404
+    if not lines and category_line.facts.get("source") == "months":
+        lines = [category_line]  # a quarter / year: the category is the mean of its months
     blocks = []
     for ln in lines:
         source = ln.facts.get("source", "")
         items = ln.facts.get("items", [])
+        rows = []
+        for f in items:
+            if source == "months":
+                url = reverse("evaluation:category_facts", args=[dept.code, f["month"], category])
+                rows.append({"fact": f, "label": f["month"], "links": [(f["month"], url)]})
+            else:
+                rows.append({"fact": f, "label": selectors.fact_label(f), "links": selectors.fact_links(source, f)})
         blocks.append({"line": ln, "source": source, "source_label": SOURCE_LABELS.get(source, source),
                        "total": ln.facts.get("total", len(items)), "shown": len(items),
-                       "indicator_name": NAMES.get(ln.indicator, ""),
-                       "items": [{"fact": f, "label": selectors.fact_label(f), "links": selectors.fact_links(source, f)}
-                                 for f in items]})
+                       "indicator_name": NAMES.get(ln.indicator, ""), "items": rows})
     return render(request, "evaluation/facts.html", {
         "department": dept, "period": period, "score": score, "category": category, "rule": rule,
-        "blocks": blocks, "category_line": score.lines.filter(category=category, kind="category").first(),
+        "blocks": blocks, "category_line": category_line,
     })
 
 
@@ -198,6 +211,28 @@ def recompute(request):
     services.evaluate_period(period)
     messages.success(request, _("已重新计算 %(label)s 的得分。") % {"label": period.label})
     return redirect(f"{reverse('evaluation:ranking')}?period={period.key}")
+
+
+@login_required
+@require_POST
+def adjust(request, code):
+    """A supervisor enters a sanction (or restoration) by hand, with its reason; the department is rescored."""
+    if not permissions.is_evaluator(request.user):
+        raise PermissionDenied
+    dept = _department(request, code)
+    period = get_object_or_404(Period, key=request.POST.get("period", ""))
+    form = AdjustmentForm(request.POST, standard=period.standard)
+    if period.kind != "month":
+        messages.error(request, _("人工调整按月录入；季度、年度为各月平均。"))
+    elif form.is_valid():
+        ManualAdjustment.objects.create(department=dept, period=period, category=form.cleaned_data["category"],
+                                        points=form.cleaned_data["points"], reason=form.cleaned_data["reason"],
+                                        by=request.user)
+        services.evaluate_period(period, [dept.code])
+        messages.success(request, _("已录入人工调整并重新计算。"))
+    else:
+        messages.error(request, _("人工调整未录入：%(errors)s") % {"errors": form.errors.as_text()})
+    return redirect(f"{reverse('evaluation:department', args=[dept.code])}?period={period.key}")
 
 
 @login_required
