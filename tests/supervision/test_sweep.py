@@ -240,3 +240,21 @@ def test_command(county, capsys):
     assert out["processed"] == 1 and out["raised"]["case_limit/yellow"] == 1
     call_command("supervise", "--once", "--now", "2026-03-17T09:00")
     assert "0 subjects" in capsys.readouterr().out
+
+
+def test_feedback_subjects_are_swept(county):
+    """Registered feedback subjects (here a consultation, reply due in 3 working days) are swept like cases."""
+    from xiaoneng.feedback.services import submit_consultation
+
+    c = submit_consultation(department=county.a.department, question="营业执照怎么办？", asker_name="王五",
+                            now=at(2026, 3, 2, 10))
+    assert c.next_check_at is not None
+    result = sweep(now=at(2026, 3, 20))
+    assert result.subjects.get("consultation") == 1
+    got = Alert.objects.filter(subject_type="consultation", subject_id=c.pk)
+    assert {a.level for a in got} == {"warning", "yellow", "red"}
+    assert {a.subject_no for a in got} == {c.receipt_no} and {a.department_id for a in got} == {
+        county.a.department.pk}
+    c.refresh_from_db()
+    assert c.next_check_at is None
+    assert sweep(now=at(2026, 3, 20)).alerts == 0
