@@ -208,3 +208,39 @@ def test_joint_step_by_default(county):
     assert steps["review2"].status == "by_default" and steps["review2"].outcome == "by_default"
     assert steps["review2"].department == county.b.department
     assert steps["decide"].status == "active"
+
+
+def test_instant_item_due_at_close_of_acceptance_day(county):
+    from tests.factories import make_item
+    from xiaoneng.catalog.models import HandlingType
+    from xiaoneng.org.models import Post
+
+    version = make_item(county.a.department, "ITEM-DA-INSTANT", statutory=0, promised=0,
+                        handling=HandlingType.INSTANT, steps=[("accept", "受理", Post.ACCEPTOR, 0)])
+    _record([ev("I1", "submitted", at(2025, 11, 3, 10), item=version.item.code, dept="DA", actor="",
+                payload={"applicant": {"name": "王五"}}),
+             ev("I1", "accepted", at(2025, 11, 3, 10, 5))], at(2025, 11, 3, 10, 10))
+    case = Case.objects.get(case_no="I1")
+    assert case.promised_due == case.statutory_due == at(2025, 11, 3, 17, 30)
+    assert case.clock["handling_type"] == "instant"
+
+
+def test_natural_day_item(county):
+    from tests.factories import make_item
+
+    version = make_item(county.a.department, "ITEM-DA-NAT", statutory=20, promised=10, limit_unit="natural_day")
+    _record([ev("N1", "submitted", at(2025, 9, 26, 9), item=version.item.code, dept="DA", actor="",
+                payload={"applicant": {"name": "王五"}}),
+             ev("N1", "accepted", at(2025, 9, 26, 10))], at(2025, 9, 26, 11))
+    case = Case.objects.get(case_no="N1")
+    assert case.clock["unit"] == "natural_day"
+    assert case.promised_due == at(2025, 10, 9, 17, 30)  # 10-06 is a holiday: the next working day
+    assert case.statutory_due == at(2025, 10, 16, 17, 30)
+
+
+def test_report_item_forwarded(county):
+    _record([submitted("F1", at(2025, 11, 3, 9), county), ev("F1", "accepted", at(2025, 11, 3, 10)),
+             ev("F1", "forwarded", at(2025, 11, 4, 10), payload={"to_department": "DB"})], at(2025, 11, 4, 11))
+    case = Case.objects.get(case_no="F1")
+    assert case.status == "accepted" and case.clock["forwarded_to"] == ["DB"]
+    assert list(CaseEvent.objects.filter(case=case).values_list("type", flat=True).order_by("seq"))[-1] == "forwarded"
