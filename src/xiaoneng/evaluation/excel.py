@@ -19,7 +19,7 @@ from .models import ScoreLine
 from .scoring import GRADE_LABELS
 
 FACT_FIELDS = ("id", "rule", "level", "case_no", "receipt_no", "order_no", "type", "result", "person_name",
-               "measure", "due_at", "occurred_at", "received_at", "rectify_due", "rectified_at", "elapsed_days",
+               "measure", "due_at", "late_events", "first_late_received_at", "rectify_due", "rectified_at", "elapsed_days",
                "promised_days", "item_code", "name", "statutory_days", "reason")
 
 

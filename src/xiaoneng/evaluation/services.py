@@ -147,7 +147,7 @@ def compute_month(spec: StandardSpec, key: str, departments, as_of: datetime,
     window = ind.Window.for_dates(start, end)
     ids = [d.id for d in departments]
     values = ind.compute(window, ids)
-    found = facts_mod.collect(window, ids, as_of)
+    found = facts_mod.collect(window, ids, as_of, values)
     manual: dict[int, list] = {i: [] for i in ids}
     if period is not None:
         for adj in (ManualAdjustment.objects.filter(period=period, department_id__in=ids)
@@ -158,14 +158,14 @@ def compute_month(spec: StandardSpec, key: str, departments, as_of: datetime,
     out = []
     for dept in departments:
         row = values[dept.id]
-        totals = {"late_events": row["late_events"], "early_cases": row["early"]}
+        totals = {"late_events": row["late_cases"], "early_cases": row["early"]}
         data = DepartmentData(indicators=row, facts=found[dept.id], totals=totals, manual=manual[dept.id])
         out.append(Computed(dept, score_one(spec, data), _json_indicators(row)))
     return out
 
 
 def _json_indicators(row: dict) -> dict:
-    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items() if not k.endswith("_sample")}
 
 
 def evaluate_period(period: Period | str, department_codes=None, *, as_of: datetime | None = None) -> list[Score]:
