@@ -1,6 +1,7 @@
 """Whole case lives recorded as events: status, clock and steps on the Case row (domain-rules §2)."""
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -244,3 +245,39 @@ def test_report_item_forwarded(county):
     case = Case.objects.get(case_no="F1")
     assert case.status == "accepted" and case.clock["forwarded_to"] == ["DB"]
     assert list(CaseEvent.objects.filter(case=case).values_list("type", flat=True).order_by("seq"))[-1] == "forwarded"
+
+
+_example = iter(range(10**6))
+
+
+@pytest.mark.django_db
+def test_property_any_arrival_order_and_batching_gives_the_same_case(county_once):
+    """Hypothesis: any permutation of a life's events, split into any batches, derives the same case."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    county = county_once
+    now = at(2025, 10, 20, 12)
+    _record(lifecycle_events(county, "REF"), now)
+    reference = _derived("REF")
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(order=st.permutations(range(10)), cuts=st.lists(st.integers(1, 9), max_size=4))
+    def check(order, cuts):
+        no = f"P{next(_example)}"
+        # Every event names the item, so whichever arrives first creates the case (as the contract allows).
+        item = county.a.version.item.code
+        events = [replace(e, item_code=item, department_code="DA") for e in lifecycle_events(county, no)]
+        shuffled = [events[i] for i in order]
+        bounds = [0, *sorted(set(cuts)), len(shuffled)]
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if b > a:
+                _record(shuffled[a:b], now)
+        assert _derived(no) == reference
+
+    check()
+
+
+@pytest.fixture
+def county_once(county):
+    return county
