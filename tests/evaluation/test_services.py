@@ -186,3 +186,23 @@ def test_published_standard_is_immutable():
     c2 = new.categories.get(code=cat.code)
     c2.weight = 12
     c2.save()  # drafts may change
+
+
+def test_query_count_does_not_grow_with_departments_or_cases(scored_county, as_of, django_assert_max_num_queries):
+    from xiaoneng.org.models import Department
+
+    from .conftest import make_case
+
+    services.evaluate_period("2026-10", as_of=as_of)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        services.evaluate_period("2026-10", as_of=as_of)
+    for i in range(5):
+        Department.objects.create(code=f"DX{i}", name=f"新增部门{i}", region=scored_county.county.county)
+    for _ in range(20):
+        make_case(scored_county.county.a, decided=datetime(2026, 10, 20, 10, tzinfo=TZ))
+    with django_assert_max_num_queries(len(few)):
+        scores = services.evaluate_period("2026-10", as_of=as_of)
+    assert len(scores) == 7
