@@ -112,8 +112,13 @@ def test_daily_job_is_registered_and_fills_gaps(two_cases):
     assert list(ChainDigest.objects.order_by("day").values_list("event_count", flat=True)) == [6, 0, 0]
 
 
+@pytest.mark.django_db
 def test_bad_day_argument():
     from django.core.management.base import CommandError
+    from django.utils import timezone
 
     with pytest.raises(CommandError):
         call_command("audit", "digest", "--day", "yesterday")
+    with pytest.raises(CommandError):  # today is not finished: a digest now would not match tomorrow
+        call_command("audit", "digest", "--day", timezone.localdate().isoformat())
+    assert not ChainDigest.objects.exists()

@@ -132,8 +132,11 @@ def compute_digest(day: date) -> tuple[int, str]:
 def digest_day(day: date) -> tuple[ChainDigest, bool]:
     """Store the digest of ``day`` if it is not stored yet (idempotent); returns (digest, created).
 
-    An existing digest is never overwritten: it is the evidence ``verify_digests`` checks against.
+    An existing digest is never overwritten: it is the evidence ``verify_digests`` checks against. Only a
+    finished (past) day can be digested.
     """
+    if day >= timezone.localdate():
+        raise ValueError("only a finished day can be digested (events may still arrive today)")
     existing = ChainDigest.objects.filter(day=day).first()
     if existing is not None:
         return existing, False

@@ -48,7 +48,10 @@ class Command(BaseCommand):
                 day = date.fromisoformat(options["day"])
             except ValueError as exc:
                 raise CommandError(f"--day must be YYYY-MM-DD, not {options['day']!r}") from exc
-            obj, created = audit.digest_day(day)
+            try:
+                obj, created = audit.digest_day(day)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
             matches = audit.compute_digest(day) == (obj.event_count, obj.digest)
             data = {"day": day.isoformat(), "event_count": obj.event_count, "digest": obj.digest,
                     "created": created, "matches": matches}
