@@ -80,19 +80,20 @@ def ranking(request):
     period = _period(request, published_only=not evaluator)
     scores = _ranking_scores(request, period) if period else []
     sort = request.GET.get("sort", "rank")
+    categories = _category_table(scores)
     cat_sort = sort.removeprefix("cat:") if sort.startswith("cat:") else None
     if cat_sort:
-        cats = {s.pk: {ln.category: ln.points for ln in s.lines.filter(kind="category")} for s in scores}
-        scores.sort(key=lambda s: (-cats[s.pk].get(cat_sort, 0), s.department.code))
+        scores.sort(key=lambda s: (-categories[s.pk].get(cat_sort, 0), s.department.code))
     else:
         scores.sort(key=SORTS.get(sort, SORTS["rank"]))
-    categories = _category_table(scores)
+    heads = _category_heads(scores)
+    # supervisors' rankings are already limited to the departments they read; others open their own only
+    readable = {s.department_id for s in scores} if evaluator else permissions.own_department_ids(user)
     return render(request, "evaluation/ranking.html", {
         "period": period, "periods": selectors.periods_with_scores(not evaluator), "rows": [
-            {"score": s, "categories": [categories[s.pk].get(code) for code, _ in _category_heads(scores)],
-             "grade_label": GRADE_LABELS[s.grade],
-             "can_open": permissions.can_view_department(user, s.department_id)} for s in scores],
-        "heads": _category_heads(scores), "sort": sort, "evaluator": evaluator,
+            {"score": s, "categories": [categories[s.pk].get(code) for code, _ in heads],
+             "grade_label": GRADE_LABELS[s.grade], "can_open": s.department_id in readable} for s in scores],
+        "heads": heads, "sort": sort, "evaluator": evaluator,
         "grade_counts": services.grade_counts(scores), "grade_labels": GRADE_LABELS,
     })
 
