@@ -589,7 +589,7 @@ def _apply_case_fields(case: Case, fields_: Mapping[str, Any]) -> None:
 def _apply_applicant(case: Case, payload, raw_id_no: str, case_fields, is_new: bool) -> None:
     """Fill the applicant from the (first) ``submitted`` event; a case created by an earlier non-submitted
     event gets its applicant when the submission arrives."""
-    if case.applicant_name and not is_new:
+    if case.applicant_name:  # the first submission (in arrival order) names the applicant
         return
     applicant = payload.get("applicant") or {}
     if applicant.get("name"):
