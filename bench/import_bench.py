@@ -42,6 +42,45 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class RssSampler:
+    """Current RSS every second in a background thread: shows whether memory grows during the import."""
+
+    def __init__(self):
+        import threading
+
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        start = time.perf_counter()
+        while not self._stop.wait(1.0):
+            self.samples.append((time.perf_counter() - start, current_rss_mb()))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "no samples"
+        n = len(self.samples)
+        picks = [self.samples[min(n - 1, int(n * q))] for q in (0.1, 0.25, 0.5, 0.75, 1.0)]
+        return ", ".join(f"{t:.0f}s {mb:.0f} MB" for t, mb in picks)
+
+
 def generate(path: Path, rows: int) -> None:
     if path.exists():
         return
@@ -103,8 +142,10 @@ def main() -> None:
         signal.alarm(args.budget_seconds)
     started = time.perf_counter()
     interrupted = False
+    sampler = RssSampler()
     try:
-        run_import(path, resume=args.resume, user="bench")
+        with sampler:
+            run_import(path, resume=args.resume, user="bench")
     except Budget:
         interrupted = True
     finally:
@@ -121,6 +162,7 @@ def main() -> None:
           f"(target ≥ 10,000 rows/s)")
     print(f"peak RSS: {rss_mb():.0f} MB (before the import, Django loaded: {rss_before:.0f} MB; "
           f"growth {rss_mb() - rss_before:.0f} MB)")
+    print(f"current RSS over the import (10/25/50/75/100 % of the time): {sampler.summary()}")
 
 
 if __name__ == "__main__":
