@@ -363,3 +363,16 @@ def test_clock_json_matches_clock_as_dict(county):
     expected = clock.as_dict()
     expected.pop("deadlines")
     assert clock_json(clock) == expected
+
+
+def test_rederive_cases_is_idempotent_and_bounded(county, only_case_engine, django_assert_max_num_queries):
+    from xiaoneng.cases.services import rederive_cases
+
+    _warm(county)
+    first, _second = _lifecycle_batches()
+    record_events(first[:400], received_at=NOW)
+    ids = list(Case.objects.values_list("pk", flat=True))
+    before = list(Case.objects.order_by("pk").values_list("status", "promised_due", "deadlines", "clock"))
+    with django_assert_max_num_queries(10):
+        assert rederive_cases(ids, now=NOW) == 200
+    assert list(Case.objects.order_by("pk").values_list("status", "promised_due", "deadlines", "clock")) == before
