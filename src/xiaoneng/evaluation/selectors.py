@@ -75,8 +75,37 @@ def fact_links(source: str, fact: dict) -> list[tuple[str, str]]:
     return links
 
 
-def fact_label(fact: dict) -> str:
-    """A short human reference for a fact: case number, receipt, order, item or reason."""
+LEVEL_NAMES = {"warning": "预警", "yellow": "黄牌", "red": "红牌"}
+
+
+def rule_names() -> dict[str, str]:
+    from xiaoneng.supervision.models import RuleConfig
+
+    return dict(RuleConfig.objects.values_list("code", "name"))
+
+
+def local_time(value: str | None) -> str:
+    """An ISO instant stored in the facts → local "YYYY-MM-DD HH:MM"."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if not value:
+        return ""
+    try:
+        dt = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)[:16]
+    if timezone.is_aware(dt):
+        dt = timezone.localtime(dt)
+    return dt.strftime("%Y-%m-%d %H:%M")
+
+
+def fact_label(fact: dict, names: dict[str, str] | None = None) -> str:
+    """A short human reference for a fact: the card (level · rule), case number, receipt, order, item, reason."""
+    if fact.get("rule") and fact.get("level"):
+        rule = (names or {}).get(fact["rule"], fact["rule"])
+        return f"{LEVEL_NAMES.get(fact['level'], fact['level'])} · {rule}"
     for key in ("case_no", "receipt_no", "order_no", "item_code", "reason", "person_name"):
         if fact.get(key):
             return str(fact[key])

@@ -179,6 +179,7 @@ def facts(request, code, key, category, rule=""):
     if not lines and category_line.facts.get("source") == "months":
         lines = [category_line]  # a quarter / year: the category is the mean of its months
     blocks = []
+    names = selectors.rule_names()
     for ln in lines:
         source = ln.facts.get("source", "")
         items = ln.facts.get("items", [])
@@ -188,7 +189,10 @@ def facts(request, code, key, category, rule=""):
                 url = reverse("evaluation:category_facts", args=[dept.code, f["month"], category])
                 rows.append({"fact": f, "label": f["month"], "links": [(f["month"], url)]})
             else:
-                rows.append({"fact": f, "label": selectors.fact_label(f), "links": selectors.fact_links(source, f)})
+                when = next((f[k] for k in ("due_at", "first_late_received_at", "rectify_due", "issued_at",
+                                            "recorded_at", "at") if f.get(k)), None)
+                rows.append({"fact": f, "label": selectors.fact_label(f, names), "when": selectors.local_time(when),
+                             "links": selectors.fact_links(source, f)})
         blocks.append({"line": ln, "source": source, "source_label": SOURCE_LABELS.get(source, source),
                        "total": ln.facts.get("total", len(items)), "shown": len(items),
                        "indicator_name": NAMES.get(ln.indicator, ""), "items": rows})
@@ -304,7 +308,7 @@ def report(request):
     for s in scores:
         lines = lines_by_score.get(s.pk, [])
         for ln in lines:
-            refs = [selectors.fact_label(f) for f in (ln.facts or {}).get("items", [])[:5]]
+            refs = [f.get("case_no") or selectors.fact_label(f) for f in (ln.facts or {}).get("items", [])[:5]]
             ln.refs = "、".join(r for r in refs if r)
             ln.more = (ln.facts or {}).get("total", 0) > 5
         details.append({"score": s, "grade_label": GRADE_LABELS[s.grade], "lines": lines})

@@ -25,8 +25,9 @@
         tooltip: { trigger: "axis" },
         grid: { left: 40, right: 16, top: 24, bottom: 32 },
         xAxis: { type: "category", data: data.trend.map(function (p) { return p.key; }) },
-        yAxis: { type: "value", min: function (v) { return Math.max(0, Math.floor(v.min / 10) * 10 - 10); } },
-        series: [{ name: data.labels.total, type: "line", connectNulls: false,
+        yAxis: { type: "value", min: 0, max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); } },
+        series: [{ name: data.labels.total, type: "line", connectNulls: true, showSymbol: true, symbolSize: 8,
+                   label: { show: true, position: "top" },
                    data: data.trend.map(function (p) { return p.total; }),
                    markLine: { silent: true, symbol: "none", data: [{ yAxis: 90 }, { yAxis: 80 }, { yAxis: 60 }] } }]
       });
