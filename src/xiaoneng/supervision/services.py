@@ -114,6 +114,18 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+class _IsoCache(dict):
+    """ISO strings of datetimes, each formatted once (most cards of a sweep share raised_at)."""
+
+    def __call__(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        out = self.get(value)
+        if out is None:
+            out = self[value] = value.isoformat()
+        return out
+
+
 def _insert_pg(cards: list[Card]) -> list[Card]:
     """One statement per 5000 cards; the rows travel as one JSON document (cheap to encode and to parse)."""
     table = Alert._meta.db_table
@@ -125,10 +137,11 @@ def _insert_pg(cards: list[Card]) -> list[Card]:
     with connection.cursor() as cursor:
         for i in range(0, len(cards), 5000):
             part = cards[i : i + 5000]
+            iso = _IsoCache()
             doc = json.dumps([
                 [c.subject_type, c.subject_id, c.subject_no, c.case_id, c.department_id, c.region_code, c.step,
-                 c.rule, c.level, _iso(c.due_at), _iso(c.raised_at), c.status, _iso(c.status_changed_at),
-                 c.message, c.escalation_level, _iso(c.next_escalation_at)] for c in part
+                 c.rule, c.level, iso(c.due_at), iso(c.raised_at), c.status, iso(c.status_changed_at),
+                 c.message, c.escalation_level, iso(c.next_escalation_at)] for c in part
             ], ensure_ascii=False)
             cursor.execute(sql, [doc])
             inserted = set(cursor.fetchall())
