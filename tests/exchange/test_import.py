@@ -171,3 +171,22 @@ def test_template_and_admin_upload(county, admin_client, tmp_path):
     assert job.rows_imported == 2 and job.report
     r = admin_client.get(f"/admin/exchange/importjob/{job.pk}/report/")
     assert r.status_code == 200 and b"H0001" in b"".join(r.streaming_content)
+
+
+@pytest.mark.django_db
+def test_admin_background_upload(county, admin_client, tmp_path, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from xiaoneng.exchange.tasks import run_import_task
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = write_csv(tmp_path / "big.csv", [good_row(1), good_row(2), good_row(3)])
+    with open(path, "rb") as fh:
+        r = admin_client.post("/admin/exchange/importjob/upload/", {"file": fh, "background": "on"})
+    assert r.status_code == 302 and not ImportJob.objects.exists()
+    queued = DBTaskResult.objects.get()
+    stored = Path(queued.args_kwargs["args"][0])
+    assert stored.exists()
+    job_id = run_import_task.call(*queued.args_kwargs["args"])
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.rows_imported == 3 and job.file_name == "big.csv" and not stored.exists()

@@ -115,6 +115,8 @@ class ImportUploadForm(forms.Form):
     system = forms.ModelChoiceField(SourceSystem.objects.filter(is_active=True), required=False,
                                     label=_("来源系统"), help_text=_("留空：作为本平台办件导入"))
     resume = forms.BooleanField(label=_("续传中断的导入"), required=False)
+    background = forms.BooleanField(label=_("后台导入（大文件）"), required=False,
+                                    help_text=_("由后台任务进程（xiaoneng worker）执行，完成后在导入任务列表查看结果和行报告"))
 
 
 @admin.register(ImportJob)
@@ -157,6 +159,21 @@ class ImportJobAdmin(admin.ModelAdmin):
             suffix = Path(upload.name).suffix.lower()
             if suffix not in (".xlsx", ".csv"):
                 form.add_error("file", _("只支持 .xlsx 或 .csv 文件"))
+            elif form.cleaned_data["background"]:
+                from django.conf import settings
+
+                from .tasks import run_import_task
+
+                folder = Path(settings.MEDIA_ROOT) / "imports"
+                folder.mkdir(parents=True, exist_ok=True)
+                with tempfile.NamedTemporaryFile(suffix=suffix, delete=False, dir=folder) as tmp:
+                    for chunk in upload.chunks():
+                        tmp.write(chunk)
+                system = form.cleaned_data["system"]
+                run_import_task.enqueue(tmp.name, system.pk if system else None, form.cleaned_data["resume"],
+                                        upload.name, request.user.get_username())
+                messages.success(request, _("已提交后台导入：%(name)s") % {"name": upload.name})
+                return redirect("admin:exchange_importjob_changelist")
             else:
                 with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp:
                     for chunk in upload.chunks():
