@@ -415,7 +415,7 @@ class _Builder:
             total = statutory + rng.uniform(1.2, 3.5)
         elif fate == "overdue":
             if "warning" in spec.flags:
-                x_now = max(promised - 1.3, 0.5)
+                x_now = max(promised - 0.6, 0.5)
             elif "yellow" in spec.flags:
                 x_now = promised + min(1.5, max(statutory - promised - 0.5, 1.1))
             else:
