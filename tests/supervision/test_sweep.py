@@ -258,3 +258,17 @@ def test_feedback_subjects_are_swept(county):
     c.refresh_from_db()
     assert c.next_check_at is None
     assert sweep(now=at(2026, 3, 20)).alerts == 0
+
+
+def test_periodic_jobs_are_registered_and_idempotent(county, settings):
+    from xiaoneng.core import periodic
+
+    jobs = {j.name: j for j in periodic.jobs()}
+    assert {"supervision.sweep", "supervision.escalate", "supervision.outbound", "supervision.wall_snapshot"} <= set(
+        jobs)
+    assert jobs["supervision.sweep"].interval_seconds == settings.XN_SWEEP_INTERVAL_SECONDS
+    accepted_case(county, "JOB-1", at(2026, 3, 2, 9, 59))
+    for _ in range(2):
+        for name in ("supervision.sweep", "supervision.escalate", "supervision.outbound", "supervision.wall_snapshot"):
+            jobs[name].func()
+    assert Alert.objects.filter(subject_no="JOB-1", rule="case_limit").count() == 3
