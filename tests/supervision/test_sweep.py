@@ -272,3 +272,15 @@ def test_periodic_jobs_are_registered_and_idempotent(county, settings):
         for name in ("supervision.sweep", "supervision.escalate", "supervision.outbound", "supervision.wall_snapshot"):
             jobs[name].func()
     assert Alert.objects.filter(subject_no="JOB-1", rule="case_limit").count() == 3
+
+
+def test_deemed_acceptance_after_downtime_raises_the_passed_case_cards(county):
+    case = online_case(county, "DEEM-2", at(2026, 3, 2, 10))
+    result = sweep(now=at(2026, 4, 30))  # no sweep for two months
+    case.refresh_from_db()
+    assert case.status == "accepted" and result.rederived == 1
+    got = cards(case)
+    assert {("pre_acceptance", lv, "") for lv in ("warning", "yellow", "red")} <= set(got)
+    # deemed accepted on the day of receipt: promised (10 wd) and statutory (20 wd) dues passed long ago
+    assert got[("case_limit", "yellow", "")] == at(2026, 3, 16, 17, 30, 1)
+    assert got[("case_limit", "red", "")] == at(2026, 3, 30, 17, 30, 1)

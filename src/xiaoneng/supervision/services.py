@@ -359,6 +359,11 @@ def _sweep_chunk(subject: subjects.Subject, now: datetime, raised_at: datetime, 
             result.rederived += rederive_cases(rederive, now=now)
         except ImportError:  # pragma: no cover - the case engine is always installed
             pass
+        else:
+            # the re-derived clock may hold thresholds that passed already (a sweep after downtime)
+            for a in raise_passed("cases.case", rederive, now):
+                k = f"{a.rule}/{a.level}"
+                result.raised[k] = result.raised.get(k, 0) + 1
     # A subject whose deadlines all passed may legitimately keep next_check_at <= now (nothing stored ahead):
     # never re-read it in this sweep.
     exclude.update(u[0] for u in updates if u[1] is not None and u[1] <= now)
