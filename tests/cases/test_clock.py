@@ -614,8 +614,9 @@ def test_elapsed_is_non_negative_and_monotonic_in_now(data, t, now, later):
 def test_next_check_is_after_now_and_deadlines_are_sane(data, t, now):
     c = compute_clock(a_case(data.draw), t, CAL, now)
     assert c.next_check_at is None or c.next_check_at > now
-    # Under the default policy the clock's own transitions coincide with deadlines.
-    assert c.next_check_at == min((d.at for d in c.deadlines if d.at > now), default=None)
+    # Under the default policy the clock's own transitions coincide with deadlines; a closed case needs none.
+    expected = None if c.closed_at is not None else min((d.at for d in c.deadlines if d.at > now), default=None)
+    assert c.next_check_at == expected
     keys = [(d.rule, d.level, d.step) for d in c.deadlines]
     assert len(keys) == len(set(keys))
     assert c.state in {"normal", "warning", "yellow", "red", "suspended", "done"}

@@ -29,7 +29,10 @@ Conventions (domain-rules §2 and the choices made where the rules are silent)
 * **Correction during review** (``correction_requested`` after acceptance … ``correction_completed``) is fully
   excluded. Before acceptance it is the pre-acceptance 补正: the pre-acceptance round ends at the notice (an
   answer in time) and a new pre-acceptance round starts at ``correction_completed``; deemed acceptance in that
-  round is dated at the completion (the day the complete materials were received).
+  round is dated at the completion (the day the complete materials were received). The first round starts at
+  ``submitted``: a notice folded before it (clock skew) answers nothing and is ignored (without any
+  ``submitted`` event the notice still starts a correction). At most one pre-acceptance round is open at a time;
+  acceptance, a notice, a completion and closing the case end every open round.
 * **Deemed acceptance**: a pre-acceptance round not answered (accepted / rejected / correction notice) by
   ``due_after(round_start, pre_acceptance_statutory_days)`` becomes accepted one second later (overdue by one
   second counts), with ``accepted_at = round_start`` (the day of receipt) and the normal clock start (first
@@ -60,6 +63,8 @@ Conventions (domain-rules §2 and the choices made where the rules are silent)
   procedure, a correction in review, or a pre-acceptance correction (waiting on the applicant) is open;
   otherwise the highest passed level of the phase's own rule (``case_limit`` once accepted, ``pre_acceptance``
   before), computed from the policy thresholds even if that rule is disabled.
+* **Closed cases** (``closed_at`` set): every open interval / round ends at the close, no deadline has ``at``
+  after ``closed_at`` and ``next_check_at`` is None.
 * ``next_check_at``: the earliest deadline ``at`` strictly after ``now`` — and also the deemed-acceptance and
   超时默认 instants, which change the clock without an event (under the default policy they coincide with the
   ``pre_acceptance`` red and ``step_limit`` yellow thresholds; they matter only when those rules are disabled).
@@ -645,6 +650,7 @@ def _fold(events: Iterable[ClockEvent], terms: Terms, cal: Calendar, now: dateti
         raise ValueError("compute_clock needs at least one event")
     submitted = [e.occurred_at for e in ordered if e.type == "submitted"]
     f.submitted_at = submitted[0] if submitted else ordered[0].occurred_at
+    has_submission = bool(submitted)
 
     def deemed_at(start: datetime) -> datetime:
         return cal.due_after(start, terms.pre_acceptance_statutory_days) + ONE_SECOND
@@ -657,9 +663,13 @@ def _fold(events: Iterable[ClockEvent], terms: Terms, cal: Calendar, now: dateti
                 f.pre_rounds[-1][1] = limit
                 f.accepted_at, f.deemed, f.status = start, True, "accepted"
 
+    def end_pre_rounds(t: datetime) -> None:
+        for r in f.pre_rounds:
+            if r[1] is None:
+                r[1] = max(r[0], t)
+
     def close(t: datetime, status: str) -> None:
-        if f.pre_rounds and f.pre_rounds[-1][1] is None:
-            f.pre_rounds[-1][1] = t
+        end_pre_rounds(t)
         f.status = status
         if f.case_end is None:
             f.case_end = t
@@ -688,24 +698,28 @@ def _fold(events: Iterable[ClockEvent], terms: Terms, cal: Calendar, now: dateti
         if e.type == "submitted":
             if not f.pre_rounds and f.accepted_at is None:
                 f.pre_rounds.append([t, None])
+                f.status = "submitted"
         elif e.type == "accepted":
             if f.accepted_at is None:
-                if f.pre_rounds and f.pre_rounds[-1][1] is None:
-                    f.pre_rounds[-1][1] = t
+                end_pre_rounds(t)
                 f.accepted_at, f.status = t, "accepted"
         elif e.type in ("rejected", "withdrawn", "returned"):
             close(t, e.type)
             f.closed_at = t
         elif e.type == "correction_requested":
             if f.accepted_at is None:
-                if f.pre_rounds and f.pre_rounds[-1][1] is None:
-                    f.pre_rounds[-1][1] = t
+                # A notice folded before the submission (clock skew) answers nothing: the round starts at
+                # ``submitted``. Without any ``submitted`` event the notice still starts the correction.
+                if has_submission and not f.pre_rounds:
+                    continue
+                end_pre_rounds(t)
                 f.status = "correction"
             elif open_correction() is None:
                 f.corrections.append([t, None])
         elif e.type == "correction_completed":
             if f.accepted_at is None:
                 if f.status == "correction":
+                    end_pre_rounds(t)
                     f.status = "submitted"
                     f.pre_rounds.append([t, None])
             elif (c := open_correction()) is not None:
@@ -891,6 +905,8 @@ def compute_clock(
                 and at > paused_since
             ):
                 continue
+            if f.closed_at is not None and at > f.closed_at:
+                continue  # nothing falls due after the case closed
             key = (subject.rule, level, subject.step)
             if key not in best or at < best[key]:
                 best[key] = at
@@ -913,7 +929,8 @@ def compute_clock(
             due + ONE_SECOND for s, _start, due in machine.running_rounds() if s.term.parallel_group
         ]
     future = [d.at for d in deadlines if d.at > now] + [t for t in transitions if t > now]
-    next_check_at = min(future) if future else None
+    # A closed case (delivered / rejected / withdrawn / returned) changes no more: nothing to check.
+    next_check_at = min(future) if future and f.closed_at is None else None
 
     # State.
     if f.status in CLOSED_STATUSES:
