@@ -320,26 +320,41 @@ def main() -> None:
     p.add_argument("--departments", type=int, default=200)
     p.add_argument("--events-per-case", type=int, default=1)
     p.add_argument("--seed", type=int, default=20261022)
+    p.add_argument("--resume", action="store_true",
+                   help="keep the existing database and add cases up to the checkpoints (no recreate)")
     args = p.parse_args()
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
         sys.exit("PostgreSQL only: set DATABASE_URL=postgres://…/scratch_db")
     checkpoints = sorted({int(x) for x in args.checkpoints.split(",") if x} | {args.cases})
-    print(f"database {url} (recreated); {args.departments} departments; checkpoints {checkpoints}")
-    recreate_database(url)
+    print(f"database {url} ({'resumed' if args.resume else 'recreated'}); {args.departments} departments; "
+          f"checkpoints {checkpoints}")
+    if not args.resume:
+        recreate_database(url)
     setup_django()
     from django.core.management import call_command
     from django.db import connection
 
     t0 = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    versions = build_reference(args.departments)
-    print(f"schema + reference data: {time.perf_counter() - t0:.1f} s")
+    have = 0
+    if args.resume:
+        from xiaoneng.cases.models import Case
+        from xiaoneng.catalog.models import ItemVersion
+
+        versions = [(v.item.department_id, v.item_id, v.id, v.promised_days, v.statutory_days)
+                    for v in ItemVersion.objects.select_related("item").order_by("id")]
+        have = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        print(f"resuming at {have:,} cases")
+    else:
+        call_command("migrate", verbosity=0)
+        versions = build_reference(args.departments)
+        print(f"schema + reference data: {time.perf_counter() - t0:.1f} s")
     connection.ensure_connection()
     conn = connection.connection
     results = []
-    have = 0
     for target in checkpoints:
+        if target <= have:
+            continue
         t0 = time.perf_counter()
         with conn.cursor() as cur:
             cur.execute("SET synchronous_commit = off")

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from xiaoneng.evaluation import services
 from xiaoneng.evaluation.models import Category, ImmutableError, ManualAdjustment, Score, Standard
@@ -206,3 +207,14 @@ def test_query_count_does_not_grow_with_departments_or_cases(scored_county, as_o
     with django_assert_max_num_queries(len(few)):
         scores = services.evaluate_period("2026-10", as_of=as_of)
     assert len(scores) == 7
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent gathering runs on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_gathering_gives_the_same_scores(scored_county, as_of):
+    """Outside a transaction (command, job, views) PostgreSQL runs the aggregate queries on parallel connections."""
+    assert not connection.in_atomic_block
+    assert services._may_run_concurrently()
+    scores = run(as_of)
+    assert scores["DA"].total == 75 and scores["DB"].total == 105
+    assert cats(scores["DA"]) == EXPECTED_A

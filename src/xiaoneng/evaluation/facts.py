@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import F, Q
 
 from xiaoneng.cases.models import Case, CaseEvent
@@ -45,10 +46,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def collect(window: Window, department_ids: Sequence[int], as_of: datetime,
-            indicators: dict[int, dict] | None = None) -> dict[int, dict[str, list]]:
-    """Every fact source for every listed department. The samples of late-reporting and early cases come from
-    ``indicators`` when the indicator queries gathered them (PostgreSQL), else from their own queries."""
+def collect(window: Window, department_ids: Sequence[int], as_of: datetime) -> dict[int, dict[str, list]]:
+    """Every fact source for every listed department (one query per source)."""
     ids = sorted(set(department_ids))
     out: dict[int, dict[str, list]] = {i: {s: [] for s in SOURCES} for i in ids}
     if not ids:
@@ -56,14 +55,8 @@ def collect(window: Window, department_ids: Sequence[int], as_of: datetime,
     _cards(out, window, ids)
     _feedback(out, window, ids, as_of)
     _orders(out, window, ids)
-    gathered = indicators is not None and all(indicators[i].get("late_sample") is not None for i in ids)
-    if gathered:
-        for i in ids:
-            out[i]["late_events"] = indicators[i]["late_sample"]
-            out[i]["early_cases"] = indicators[i]["early_sample"]
-    else:
-        _late_events(out, window, ids)
-        _early_cases(out, window, ids)
+    _late_events(out, window, ids)
+    _early_cases(out, window, ids)
     _items(out, ids)
     return out
 
@@ -129,22 +122,25 @@ def _orders(out, window, ids):
 
 
 def _late_events(out, window, ids):
-    """Cases with events received in the window more than 24 h after they occurred (first ``SAMPLE`` per
-    department by the first late receipt)."""
+    """Cases with events received in the window more than 24 h after they occurred: the first ``SAMPLE`` per
+    department by first late receipt. Only the (few) late events are joined to their cases, by primary key."""
     c, e = Case._meta.db_table, CaseEvent._meta.db_table
-    where, ids_p = _in_list("c.department_id", ids)
+    where, ids_p = _in_list("department_id", ids)
     late = _late_predicate("e.received_at", "e.occurred_at")
     sql = f"""
 WITH x AS (
   SELECT e.case_id, COUNT(*) AS late, MIN(e.received_at) AS first_late
     FROM {e} e
    WHERE e.received_at >= %s AND e.received_at < %s AND {late}
-   GROUP BY e.case_id)
+   GROUP BY e.case_id),
+y AS (
+  SELECT (SELECT c.department_id FROM {c} c WHERE c.id = x.case_id) AS department_id,
+         (SELECT c.case_no FROM {c} c WHERE c.id = x.case_id) AS case_no, x.case_id, x.late, x.first_late
+    FROM x)
 SELECT department_id, case_id, case_no, late, first_late FROM (
-  SELECT c.department_id, x.case_id, c.case_no, x.late, x.first_late,
-         ROW_NUMBER() OVER (PARTITION BY c.department_id ORDER BY x.first_late, x.case_id) AS rn
-    FROM x JOIN {c} c ON c.id = x.case_id
-   WHERE {where}
+  SELECT department_id, case_id, case_no, late, first_late,
+         ROW_NUMBER() OVER (PARTITION BY department_id ORDER BY first_late, case_id) AS rn
+    FROM y WHERE {where}
 ) t WHERE rn <= %s ORDER BY department_id, rn"""  # noqa: S608 - table names from model meta, values as parameters
     for dept, case_id, case_no, late_n, first in _fetch(sql, [*window.params(), *ids_p, SAMPLE]):
         out[dept]["late_events"].append({"case_id": case_id, "case_no": case_no, "late_events": int(late_n),
@@ -152,21 +148,38 @@ SELECT department_id, case_id, case_no, late, first_late FROM (
 
 
 def _early_cases(out, window, ids):
+    """The first ``SAMPLE`` early completions per department (PostgreSQL: a LATERAL ``LIMIT`` per department on
+    the ``(department_id, decided_at)`` index, so only those rows are read; elsewhere a window function)."""
     c, v = Case._meta.db_table, ItemVersion._meta.db_table
-    where, ids_p = _in_list("c.department_id", ids)
     limit = f"(CASE WHEN v.limit_unit = 'natural_day' THEN v.promised_days * {NATURAL_DAY_FACTOR} ELSE v.promised_days * 1.0 END)"
+    early = f"v.promised_days > 0 AND c.elapsed_seconds <= ({limit} - 1) * %(spd)s"
     spd = seconds_per_day()
-    sql = f"""
+    start, end = window.params()
+    if connection.vendor == "postgresql":
+        sql = f"""
+SELECT d.id, x.id, x.case_no, x.elapsed_seconds, x.promised_days
+  FROM unnest(%(ids)s::bigint[]) AS d(id)
+ CROSS JOIN LATERAL (
+   SELECT c.id, c.case_no, c.elapsed_seconds, v.promised_days
+     FROM {c} c JOIN {v} v ON v.id = c.item_version_id
+    WHERE c.department_id = d.id AND c.decided_at >= %(s)s AND c.decided_at < %(e)s AND {early}
+    ORDER BY c.decided_at, c.id
+    LIMIT %(n)s) x
+ ORDER BY d.id, x.id"""  # noqa: S608 - table names from model meta, values as parameters
+        params = {"ids": list(ids), "s": start, "e": end, "spd": spd, "n": SAMPLE}
+    else:
+        where = " OR ".join(f"c.department_id = %(d{i})s" for i in range(len(ids)))
+        sql = f"""
 SELECT department_id, case_id, case_no, elapsed_seconds, promised_days FROM (
   SELECT c.department_id, c.id AS case_id, c.case_no, c.elapsed_seconds, v.promised_days,
          ROW_NUMBER() OVER (PARTITION BY c.department_id ORDER BY c.decided_at, c.id) AS rn
     FROM {c} c JOIN {v} v ON v.id = c.item_version_id
-   WHERE {where} AND c.decided_at >= %s AND c.decided_at < %s
-     AND v.promised_days > 0 AND c.elapsed_seconds <= ({limit} - 1) * %s
-) t WHERE rn <= %s ORDER BY department_id, rn"""  # noqa: S608 - table names from model meta, values as parameters
-    for dept, case_id, case_no, elapsed, promised in _fetch(sql, [*ids_p, *window.params(), spd, SAMPLE]):
-        out[dept]["early_cases"].append({"case_id": case_id, "case_no": case_no, "elapsed_days": round(elapsed / spd, 1),
-                                         "promised_days": promised})
+   WHERE ({where}) AND c.decided_at >= %(s)s AND c.decided_at < %(e)s AND {early}
+) t WHERE rn <= %(n)s ORDER BY department_id, rn"""  # noqa: S608 - table names from model meta, values as parameters
+        params = {**{f"d{i}": d for i, d in enumerate(ids)}, "s": start, "e": end, "spd": spd, "n": SAMPLE}
+    for dept, case_id, case_no, elapsed, promised in _fetch(sql, params):
+        out[dept]["early_cases"].append({"case_id": case_id, "case_no": case_no,
+                                         "elapsed_days": round(elapsed / spd, 1), "promised_days": promised})
 
 
 def _items(out, ids):

@@ -114,62 +114,57 @@ def _limit(column: str) -> str:
 SAMPLE = 50  # facts kept per department for the large sources (early completions, late-reporting cases)
 
 
-def cases_sql(where_dept: str, pg: bool) -> str:
-    """One pass over the cases decided *or* submitted in the window (both department/time indexes, BitmapOr on
-    PostgreSQL): completions (on time, early, speed-up sum, instant) and submissions (online). On PostgreSQL the
-    same pass also yields the first ``SAMPLE`` early completions per department (``array_agg … [1:SAMPLE]``)."""
+def cases_sql(where_dept: str) -> str:
+    """The cases decided in the window (``(department_id, decided_at)`` index) and, separately, those submitted in
+    it (``(department_id, submitted_at)`` index), as one UNION ALL aggregated per department: completions (on time,
+    early, speed-up sum, instant) and submissions (online). Each branch is a range scan per department."""
     c, v = Case._meta.db_table, ItemVersion._meta.db_table
     due = "COALESCE(c.promised_due, c.statutory_due)"
-    dec = "(c.decided_at >= %(s)s AND c.decided_at < %(e)s)"
-    sub = "(c.submitted_at >= %(s)s AND c.submitted_at < %(e)s)"
-    early = f"(v.promised_days > 0 AND c.elapsed_seconds <= ({_limit('v.promised_days')} - 1) * %(spd)s)"
-    sample = ""
-    if pg:
-        order = "ORDER BY c.decided_at, c.id"
-        sample = ",\n       " + ",\n       ".join(
-            f"(array_agg({col} {order}) FILTER (WHERE {dec} AND {early}))[1:%(n)s]"
-            for col in ("c.id", "c.case_no", "c.elapsed_seconds", "v.promised_days"))
+    early = f"v.promised_days > 0 AND c.elapsed_seconds <= ({_limit('v.promised_days')} - 1) * %(spd)s"
     return f"""
-SELECT c.department_id,
-       SUM(CASE WHEN {dec} THEN 1 ELSE 0 END),
-       SUM(CASE WHEN {dec} AND ({due} IS NULL OR c.decided_at <= {due}) THEN 1 ELSE 0 END),
-       SUM(CASE WHEN {dec} AND v.promised_days > 0 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN {dec} AND {early} THEN 1 ELSE 0 END),
-       SUM(CASE WHEN {dec} AND v.statutory_days > 0 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN {dec} AND v.statutory_days > 0
-                THEN 1.0 - c.elapsed_seconds / ({_limit('v.statutory_days')} * %(spd)s) ELSE 0 END),
-       SUM(CASE WHEN {dec} AND v.handling_type = 'instant' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN {sub} THEN 1 ELSE 0 END),
-       SUM(CASE WHEN {sub} AND c.channel = 'online' THEN 1 ELSE 0 END){sample}
-  FROM {c} c JOIN {v} v ON v.id = c.item_version_id
- WHERE {where_dept} AND ({dec} OR {sub})
- GROUP BY c.department_id"""  # noqa: S608 - table names from model meta, values as parameters
+SELECT department_id, SUM(decided), SUM(on_time), SUM(early_base), SUM(early), SUM(speed_base), SUM(speed_sum),
+       SUM(instant), SUM(submitted), SUM(online)
+  FROM (
+    SELECT c.department_id,
+           COUNT(*) AS decided,
+           SUM(CASE WHEN {due} IS NULL OR c.decided_at <= {due} THEN 1 ELSE 0 END) AS on_time,
+           SUM(CASE WHEN v.promised_days > 0 THEN 1 ELSE 0 END) AS early_base,
+           SUM(CASE WHEN {early} THEN 1 ELSE 0 END) AS early,
+           SUM(CASE WHEN v.statutory_days > 0 THEN 1 ELSE 0 END) AS speed_base,
+           SUM(CASE WHEN v.statutory_days > 0
+                    THEN 1.0 - c.elapsed_seconds / ({_limit('v.statutory_days')} * %(spd)s) ELSE 0 END) AS speed_sum,
+           SUM(CASE WHEN v.handling_type = 'instant' THEN 1 ELSE 0 END) AS instant,
+           0 AS submitted, 0 AS online
+      FROM {c} c JOIN {v} v ON v.id = c.item_version_id
+     WHERE {where_dept} AND c.decided_at >= %(s)s AND c.decided_at < %(e)s
+     GROUP BY c.department_id
+    UNION ALL
+    SELECT c.department_id, 0, 0, 0, 0, 0, 0, 0, COUNT(*), SUM(CASE WHEN c.channel = 'online' THEN 1 ELSE 0 END)
+      FROM {c} c
+     WHERE {where_dept} AND c.submitted_at >= %(s)s AND c.submitted_at < %(e)s
+     GROUP BY c.department_id
+  ) t
+ GROUP BY department_id"""  # noqa: S608 - table names from model meta, values as parameters
 
 
-def events_sql(where_dept: str, pg: bool) -> str:
-    """Events received in the window, first aggregated per case (``received_at`` index), then joined to their
-    cases over the primary-key range those events touch (case ids grow with time, so the range is narrow; a plain
-    join would make PostgreSQL hash the whole cases table). On PostgreSQL the pass also yields the first
-    ``SAMPLE`` cases per department with late events."""
+def events_sql(where_dept: str) -> str:
+    """Events received in the window, first aggregated per case (``received_at`` index), then each case's
+    department by a primary-key probe (a scalar subquery). CaseEvent carries no department; joining would make
+    PostgreSQL hash the cases table (or the id range the month's events touch, which old cases make wide)."""
     c, e = Case._meta.db_table, CaseEvent._meta.db_table
     late = _late_predicate("e.received_at", "e.occurred_at")
-    sample = ""
-    if pg:
-        order = "ORDER BY x.first_late, x.case_id"
-        sample = ",\n       " + ",\n       ".join(
-            f"(array_agg({col} {order}) FILTER (WHERE x.late > 0))[1:%(n)s]"
-            for col in ("x.case_id", "c.case_no", "x.late", "x.first_late"))
     return f"""
 WITH x AS (
-  SELECT e.case_id, COUNT(*) AS n, SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS late,
-         MIN(CASE WHEN {late} THEN e.received_at END) AS first_late
+  SELECT e.case_id, COUNT(*) AS n, SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS late
     FROM {e} e
    WHERE e.received_at >= %(s)s AND e.received_at < %(e)s
-   GROUP BY e.case_id)
-SELECT c.department_id, SUM(x.n), SUM(x.late), SUM(CASE WHEN x.late > 0 THEN 1 ELSE 0 END){sample}
-  FROM x JOIN {c} c ON c.id = x.case_id
- WHERE c.id >= (SELECT MIN(case_id) FROM x) AND c.id <= (SELECT MAX(case_id) FROM x) AND {where_dept}
- GROUP BY c.department_id"""  # noqa: S608 - table names from model meta, values as parameters
+   GROUP BY e.case_id),
+y AS (
+  SELECT (SELECT c.department_id FROM {c} c WHERE c.id = x.case_id) AS department_id, x.n, x.late FROM x)
+SELECT y.department_id, SUM(y.n), SUM(y.late), SUM(CASE WHEN y.late > 0 THEN 1 ELSE 0 END)
+  FROM y
+ WHERE {where_dept}
+ GROUP BY y.department_id"""  # noqa: S608 - table names from model meta, values as parameters
 
 
 def _in_named(column: str, ids: Sequence[int]) -> tuple[str, dict]:
@@ -179,66 +174,83 @@ def _in_named(column: str, ids: Sequence[int]) -> tuple[str, dict]:
     return f"{column} IN ({', '.join(f'%({k})s' for k in names)})", names
 
 
-def compute(window: Window, department_ids: Sequence[int]) -> dict[int, dict]:
-    """``{department_id: {indicator key: value | None, …counts}}`` for every listed department; on PostgreSQL also
-    ``early_sample`` / ``late_sample`` (fact lists gathered in the same passes; elsewhere ``None``)."""
-    from xiaoneng.feedback.selectors import department_stats
+def no_jit() -> None:
+    """PostgreSQL: JIT-compiling these aggregate queries costs more (about a second each) than it saves. ``SET
+    LOCAL``: call it inside a transaction (it ends with it)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL jit = off")
 
-    ids = sorted(set(department_ids))
-    out: dict[int, dict] = {i: _empty() for i in ids}
-    if not ids:
-        return out
-    pg = connection.vendor == "postgresql"
-    spd = seconds_per_day()
-    it, v = Item._meta.db_table, ItemVersion._meta.db_table
+
+def _params(window: Window, ids: Sequence[int]) -> tuple[str, dict]:
     where, ids_p = _in_named("c.department_id", ids)
     start, end = window.params()
-    params = {"s": start, "e": end, "spd": spd, "n": SAMPLE, **ids_p}
+    return where, {"s": start, "e": end, "spd": seconds_per_day(), **ids_p}
 
-    for row in _fetch(cases_sql(where, pg), params):
-        dept, decided, on_time, early_base, early, speed_base, speed_sum, instant, submitted, online = row[:10]
-        out[dept].update(decided=int(decided or 0), on_time=int(on_time or 0), early_base=int(early_base or 0),
+
+def cases_part(window: Window, ids: Sequence[int]) -> dict[int, dict]:
+    where, params = _params(window, ids)
+    out = {}
+    for row in _fetch(cases_sql(where), params):
+        dept, decided, on_time, early_base, early, speed_base, speed_sum, instant, submitted, online = row
+        out[dept] = dict(decided=int(decided or 0), on_time=int(on_time or 0), early_base=int(early_base or 0),
                          early=int(early or 0), speed_base=int(speed_base or 0), speed_sum=float(speed_sum or 0),
                          instant=int(instant or 0), submitted=int(submitted or 0), online=int(online or 0))
-        if pg:
-            case_ids, case_nos, elapsed, promised = (x or [] for x in row[10:14])
-            out[dept]["early_sample"] = [
-                {"case_id": i, "case_no": n, "elapsed_days": round(el / spd, 1), "promised_days": p}
-                for i, n, el, p in zip(case_ids, case_nos, elapsed, promised, strict=True)]
+    return out
 
-    for row in _fetch(events_sql(where, pg), params):
-        dept, events, late, late_cases = row[:4]
-        out[dept].update(events=int(events or 0), late_events=int(late or 0), late_cases=int(late_cases or 0))
-        if pg:
-            case_ids, case_nos, lates, firsts = (x or [] for x in row[4:8])
-            out[dept]["late_sample"] = [
-                {"case_id": i, "case_no": n, "late_events": int(k), "first_late_received_at": f.isoformat()}
-                for i, n, k, f in zip(case_ids, case_nos, lates, firsts, strict=True)]
 
+def events_part(window: Window, ids: Sequence[int]) -> dict[int, dict]:
+    _, params = _params(window, ids)
+    where_y, _ = _in_named("y.department_id", ids)
+    return {dept: dict(events=int(events or 0), late_events=int(late or 0), late_cases=int(late_cases or 0))
+            for dept, events, late, late_cases in _fetch(events_sql(where_y), params)}
+
+
+def items_part(window: Window, ids: Sequence[int]) -> dict[int, dict]:
+    it, v = Item._meta.db_table, ItemVersion._meta.db_table
     where_i, ids_i = _in_list("i.department_id", ids)
-    for dept, items, speed in _fetch(f"""
+    return {dept: dict(items=int(items), item_speed_sum=float(speed or 0)) for dept, items, speed in _fetch(f"""
 SELECT i.department_id, COUNT(*), SUM(1.0 - v.promised_days * 1.0 / v.statutory_days)
   FROM {it} i JOIN {v} v ON v.id = i.current_version_id
  WHERE {where_i} AND i.is_active AND v.status = 'published' AND v.statutory_days > 0
- GROUP BY i.department_id""", ids_i):  # noqa: S608 - table names from model meta, values as parameters
-        out[dept].update(items=int(items), item_speed_sum=float(speed or 0))
+ GROUP BY i.department_id""", ids_i)}  # noqa: S608 - table names from model meta, values as parameters
 
-    for dept, fb in department_stats(window.start, window.end, ids).items():
-        if dept in out:
-            out[dept].update(
-                ratings=fb.ratings, bad_ratings=fb.bad_ratings, rating_mean=fb.rating_mean,
-                rectified_on_time=fb.rectified_on_time, consultations=fb.consultations,
-                consultations_on_time=fb.consultations_on_time, complaints_handled=fb.complaints_handled,
-                complaints_handled_on_time=fb.complaints_handled_on_time)
 
+def feedback_part(window: Window, ids: Sequence[int]) -> dict[int, dict]:
+    from xiaoneng.feedback.selectors import department_stats
+
+    return {dept: dict(ratings=fb.ratings, bad_ratings=fb.bad_ratings, rating_mean=fb.rating_mean,
+                       rectified_on_time=fb.rectified_on_time, consultations=fb.consultations,
+                       consultations_on_time=fb.consultations_on_time, complaints_handled=fb.complaints_handled,
+                       complaints_handled_on_time=fb.complaints_handled_on_time)
+            for dept, fb in department_stats(window.start, window.end, ids).items()}
+
+
+PARTS = (cases_part, events_part, items_part, feedback_part)
+
+
+def merge(ids: Sequence[int], parts: Sequence[dict[int, dict]]) -> dict[int, dict]:
+    out: dict[int, dict] = {i: _empty() for i in sorted(set(ids))}
+    for part in parts:
+        for dept, values in part.items():
+            if dept in out:
+                out[dept].update(values)
     for row in out.values():
         _derive(row)
     return out
 
 
+def compute(window: Window, department_ids: Sequence[int]) -> dict[int, dict]:
+    """``{department_id: {indicator key: value | None, …counts}}`` for every listed department (one aggregate
+    query per source, run one after the other; ``services.compute_month`` may run them concurrently)."""
+    ids = sorted(set(department_ids))
+    if not ids:
+        return {}
+    return merge(ids, [part(window, ids) for part in PARTS])
+
+
 def _empty() -> dict:
-    pg = connection.vendor == "postgresql"
-    return dict(early_sample=[] if pg else None, late_sample=[] if pg else None, decided=0, on_time=0, early_base=0, early=0, speed_base=0, speed_sum=0.0, instant=0,
+    return dict(decided=0, on_time=0, early_base=0, early=0, speed_base=0, speed_sum=0.0, instant=0,
                 submitted=0, online=0, events=0, late_events=0, late_cases=0, items=0, item_speed_sum=0.0, ratings=0,
                 bad_ratings=0, rating_mean=None, rectified_on_time=0, consultations=0, consultations_on_time=0,
                 complaints_handled=0, complaints_handled_on_time=0)
