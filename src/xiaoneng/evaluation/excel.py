@@ -53,13 +53,13 @@ def ranking_workbook(period, scores) -> bytes:
                    "是" if s.published else "否", *[cats.get(code) for code, _ in heads]])
 
     ws = wb.create_sheet("指标")
-    _header(ws, ["部门", *[name for _, name in INDICATORS]])
+    _header(ws, ["部门", *[str(name) for _, name in INDICATORS]])
     for s in scores:
         ws.append([s.department.name, *[_pct(s.indicators.get(key)) for key, _ in INDICATORS]])
     ws.append([])
     _header(ws, ["指标", "定义"])
     for key, name in INDICATORS:
-        ws.append([name, DEFINITIONS[key]])
+        ws.append([str(name), str(DEFINITIONS[key])])
 
     ws = wb.create_sheet("扣分加分")
     _header(ws, ["部门", "类别", "规则", "类型", "分值", "指标值", "事实数"])

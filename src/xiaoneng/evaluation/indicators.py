@@ -18,43 +18,44 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.cases.models import Case, CaseEvent
 from xiaoneng.catalog.models import Item, ItemVersion
 
 # Ordered: (key, name). ``DEFINITIONS[key]`` is the exact definition in Chinese.
 INDICATORS: list[tuple[str, str]] = [
-    ("on_time_rate", "按时办结率"),
-    ("early_rate", "提前办结率"),
-    ("avg_speedup_rate", "平均提速率"),
-    ("promised_speedup_rate", "承诺提速率"),
-    ("onsite_rate", "现场办结率"),
-    ("online_rate", "网上办理率"),
-    ("satisfaction_rate", "满意度"),
-    ("consultation_on_time_rate", "咨询按时回复率"),
-    ("complaint_on_time_rate", "投诉按时办结率"),
-    ("rectification_on_time_rate", "差评整改按时率"),
-    ("data_timeliness_rate", "数据上报及时率"),
+    ("on_time_rate", _("按时办结率")),
+    ("early_rate", _("提前办结率")),
+    ("avg_speedup_rate", _("平均提速率")),
+    ("promised_speedup_rate", _("承诺提速率")),
+    ("onsite_rate", _("现场办结率")),
+    ("online_rate", _("网上办理率")),
+    ("satisfaction_rate", _("满意度")),
+    ("consultation_on_time_rate", _("咨询按时回复率")),
+    ("complaint_on_time_rate", _("投诉按时办结率")),
+    ("rectification_on_time_rate", _("差评整改按时率")),
+    ("data_timeliness_rate", _("数据上报及时率")),
 ]
 NAMES = dict(INDICATORS)
 
 DEFINITIONS: dict[str, str] = {
-    "on_time_rate": "本期办结（办结时间在本期内）的办件中，办结时间不晚于承诺时限到期时间（无承诺时限的以法定时限为准；"
-                    "均无时限的视为按时）的件数 ÷ 本期办结件数。",
-    "early_rate": "本期办结的非即办件（承诺时限 ≥ 1 个工作日）中，实际用时（扣除特别程序等不计时时间后的工作日）"
-                  "比承诺时限至少提前 1 个工作日的件数 ÷ 本期办结的非即办件数。",
-    "avg_speedup_rate": "本期办结且有法定时限的办件，逐件计算 1 − 实际用时 ÷ 法定时限，再取平均值（超期办结为负值）。",
-    "promised_speedup_rate": "部门现行已发布事项（有法定时限）的承诺时限压缩比 1 − 承诺时限 ÷ 法定时限 的平均值"
-                             "（按事项平均，不按件数加权）。",
-    "onsite_rate": "本期办结的办件中即办件（现场办结）件数 ÷ 本期办结件数。",
-    "online_rate": "本期申报（申报时间在本期内）的办件中网上申报件数 ÷ 本期申报件数。",
-    "satisfaction_rate": "本期收到的好差评（已撤销的评价除外）中，非差评（基本满意及以上）件数 ÷ 评价总数。",
-    "consultation_on_time_rate": "本期收到的咨询中，在答复期限前答复的件数 ÷ 本期咨询件数（未答复的计为未按时）。",
-    "complaint_on_time_rate": "本期收到、由本部门承办的投诉中，按期受理并按期办结（或按期作出不予受理）的件数 ÷ "
-                              "本部门承办的投诉件数（未办结的计为未按时）。",
-    "rectification_on_time_rate": "本期收到的差评（已撤销的除外）中，在整改期限前完成整改的件数 ÷ 差评件数。",
-    "data_timeliness_rate": "本期接收的本部门办件过程数据（事件）中，发生后 24 小时内上报的条数 ÷ 本期接收的事件总数"
-                            "（即 1 − 迟报率；每低于 100% 一个百分点扣 1 分，最多扣 5 分）。",
+    "on_time_rate": _("本期办结（办结时间在本期内）的办件中，办结时间不晚于承诺时限到期时间（无承诺时限的以法定时限为准；"
+                    "均无时限的视为按时）的件数 ÷ 本期办结件数。"),
+    "early_rate": _("本期办结的非即办件（承诺时限 ≥ 1 个工作日）中，实际用时（扣除特别程序等不计时时间后的工作日）"
+                  "比承诺时限至少提前 1 个工作日的件数 ÷ 本期办结的非即办件数。"),
+    "avg_speedup_rate": _("本期办结且有法定时限的办件，逐件计算 1 − 实际用时 ÷ 法定时限，再取平均值（超期办结为负值）。"),
+    "promised_speedup_rate": _("部门现行已发布事项（有法定时限）的承诺时限压缩比 1 − 承诺时限 ÷ 法定时限 的平均值"
+                             "（按事项平均，不按件数加权）。"),
+    "onsite_rate": _("本期办结的办件中即办件（现场办结）件数 ÷ 本期办结件数。"),
+    "online_rate": _("本期申报（申报时间在本期内）的办件中网上申报件数 ÷ 本期申报件数。"),
+    "satisfaction_rate": _("本期收到的好差评（已撤销的评价除外）中，非差评（基本满意及以上）件数 ÷ 评价总数。"),
+    "consultation_on_time_rate": _("本期收到的咨询中，在答复期限前答复的件数 ÷ 本期咨询件数（未答复的计为未按时）。"),
+    "complaint_on_time_rate": _("本期收到、由本部门承办的投诉中，按期受理并按期办结（或按期作出不予受理）的件数 ÷ "
+                              "本部门承办的投诉件数（未办结的计为未按时）。"),
+    "rectification_on_time_rate": _("本期收到的差评（已撤销的除外）中，在整改期限前完成整改的件数 ÷ 差评件数。"),
+    "data_timeliness_rate": _("本期接收的本部门办件过程数据（事件）中，发生后 24 小时内上报的条数 ÷ 本期接收的事件总数"
+                            "（即 1 − 迟报率；每低于 100% 一个百分点扣 1 分，最多扣 5 分）。"),
 }
 
 # How natural-day limits compare with the working-day clock: a natural-day limit of N days is taken as

@@ -42,7 +42,7 @@ def periods_with_scores(published_only: bool = False):
 
 
 def indicator_rows(values: dict) -> list[dict]:
-    return [{"key": key, "name": name, "value": values.get(key), "definition": DEFINITIONS[key]}
+    return [{"key": key, "name": str(name), "value": values.get(key), "definition": str(DEFINITIONS[key])}
             for key, name in INDICATORS]
 
 

@@ -195,7 +195,7 @@ def facts(request, code, key, category, rule=""):
                              "links": selectors.fact_links(source, f)})
         blocks.append({"line": ln, "source": source, "source_label": SOURCE_LABELS.get(source, source),
                        "total": ln.facts.get("total", len(items)), "shown": len(items),
-                       "indicator_name": NAMES.get(ln.indicator, ""), "items": rows})
+                       "indicator_name": str(NAMES.get(ln.indicator, "")), "items": rows})
     return render(request, "evaluation/facts.html", {
         "department": dept, "period": period, "score": score, "category": category, "rule": rule,
         "blocks": blocks, "category_line": category_line,
