@@ -55,8 +55,8 @@ def test_promised_case_end_to_end_across_national_day(world, desk, travel):
         "submitted", "accepted", "step_completed", "step_completed", "step_completed", "step_completed",
         "decided", "delivered",
     ]
-    # The engine closes the steps still running at the decision (the 办结告知 step).
-    assert [s.status for s in CaseStep.objects.filter(case=case).order_by("order")] == ["done"] * 4 + ["cancelled"]
+    # The 办结告知 step runs from the decision and is done at the delivery.
+    assert [s.status for s in CaseStep.objects.filter(case=case).order_by("order")] == ["done"] * 5
     reviewer_events = case.events.filter(actor_id=a.staff[Post.REVIEWER1].username)
     assert reviewer_events.get().payload["opinion"] == "材料齐全，同意"
     assert HandledLog.objects.filter(user=a.staff[Post.DECIDER], case=case, action="decided").exists()

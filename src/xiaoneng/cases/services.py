@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from xiaoneng.catalog.models import Item, ItemVersion, Step, VersionStatus
 from xiaoneng.core import crypto
-from xiaoneng.org.models import Department
+from xiaoneng.org.models import Department, Post
 
 from . import chain
 from .clock import ClockEvent, StepTerm, Terms, compute_clock
@@ -726,30 +726,46 @@ class _Deriver:
 
         # Step projection.
         last_act: dict[str, tuple[str, str]] = {}
+        deliverer = ""
         for t, _occ, payload, _seq, actor in rows:
             if t == EventType.STEP_COMPLETED and payload:
                 last_act[str(payload.get("step"))] = (actor or "", str(payload.get("outcome") or "pass"))
+            elif t == EventType.DELIVERED and not deliverer:
+                deliverer = actor or ""
         clocks = {sc.code: sc for sc in clock.steps}
         closed = clock.status in ("decided", "delivered", "rejected", "withdrawn", "returned")
+        # 办结告知: a trailing notifier step of a decided case runs until the delivery and is done at it.
+        notify_code = steps[-1].code if steps and steps[-1].post == Post.NOTIFIER else None
         desired = []
         for s in steps:
             sc = clocks.get(s.code)
+            started_at = sc.started_at if sc else None
+            due = sc.due if sc else None
+            completed_at = sc.completed_at if sc else None
+            actor, outcome = last_act.get(s.code, ("", ""))
             if sc is not None and sc.completed_at is not None:
                 status = StepStatus.BY_DEFAULT if sc.by_default else StepStatus.DONE
+            elif s.code == notify_code and clock.decided_at is not None and clock.status in ("decided", "delivered"):
+                started_at = started_at or clock.decided_at
+                due = due or clock.delivery_due
+                if clock.delivered_at is not None:
+                    status, completed_at = StepStatus.DONE, clock.delivered_at
+                    actor, outcome = actor or deliverer, outcome or "pass"
+                else:
+                    status = StepStatus.ACTIVE
             elif closed:
                 status = StepStatus.CANCELLED
             elif sc is not None and sc.started_at is not None:
                 status = StepStatus.ACTIVE
             else:
                 status = StepStatus.WAITING
-            actor, outcome = last_act.get(s.code, ("", ""))
             if sc is not None and sc.by_default:
                 actor, outcome = "", "by_default"
             desired.append({
                 "order": s.order, "code": s.code, "name": s.name, "post": s.post,
                 "department_id": s.department_id or case.department_id, "parallel_group": s.parallel_group,
-                "status": status, "started_at": sc.started_at if sc else None, "due": sc.due if sc else None,
-                "completed_at": sc.completed_at if sc else None,
+                "status": status, "started_at": started_at, "due": due,
+                "completed_at": completed_at,
                 "actor_name": actor[:64] if status in (StepStatus.DONE, StepStatus.BY_DEFAULT) else "",
                 "outcome": outcome[:16] if status in (StepStatus.DONE, StepStatus.BY_DEFAULT) else "",
             })
