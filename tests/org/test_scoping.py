@@ -41,3 +41,26 @@ def test_chief_representative_holds_delegated_posts(county):
     PostAssignment.objects.create(user=rep, department=county.b.department, post=Post.CHIEF_REP)
     posts = {post for _, post in acting_posts(rep)}
     assert {Post.ACCEPTOR, Post.DECIDER} <= posts
+
+
+@pytest.mark.django_db
+def test_memoised_scoping_reads_once_and_never_outlives_its_block(county, django_assert_max_num_queries):
+    from xiaoneng.org.scoping import memoised
+
+    clerk = county.a.staff[Post.ACCEPTOR]
+    with memoised(clerk):
+        first = acting_posts(clerk)
+        with django_assert_max_num_queries(0):
+            assert acting_posts(clerk) == first
+    PostAssignment.objects.filter(user=clerk).update(is_active=False)
+    assert acting_posts(clerk) == set()
+
+
+@pytest.mark.django_db
+def test_navigation_checks_cost_a_bounded_number_of_queries(county, django_assert_max_num_queries):
+    from xiaoneng.core.nav import entries_for
+
+    leader = county.a.staff[Post.LEADER]
+    with django_assert_max_num_queries(8):
+        labels = [entry["label"] for entry in entries_for(leader)]
+    assert labels  # a leader sees at least the workbench and evaluation entries

@@ -22,10 +22,12 @@ def register(label, url_name: str, order: int, visible: Callable[[object], bool]
 
 
 def entries_for(user) -> list[dict]:
+    from xiaoneng.org.scoping import memoised
+
+    with memoised(user):
+        visible = [entry for entry in sorted(_entries, key=lambda e: e.order) if entry.visible(user)]
     items = []
-    for entry in sorted(_entries, key=lambda e: e.order):
-        if not entry.visible(user):
-            continue
+    for entry in visible:
         try:
             items.append({"label": entry.label, "url": reverse(entry.url_name), "name": entry.url_name})
         except NoReverseMatch:

@@ -7,6 +7,7 @@
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -18,6 +19,26 @@ def active_assignments(user: User) -> QuerySet[PostAssignment]:
     return PostAssignment.objects.filter(user=user, is_active=True).select_related("department__region")
 
 
+@contextmanager
+def memoised(user: User):
+    """Within the block, repeated ``acting_posts``/``is_supervisor``/``visible_department_ids`` calls for the
+    same user hit the database once (e.g. the navigation's many ``visible`` checks on one page)."""
+    user._xn_scoping_memo = {}
+    try:
+        yield user
+    finally:
+        del user._xn_scoping_memo
+
+
+def _memo(user, key, compute):
+    memo = getattr(user, "_xn_scoping_memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def acting_posts(user: User, department_id: int | None = None, at=None) -> set[tuple[int, str]]:
     """(department_id, post) pairs the user may act in now: own posts, delegated posts, and A/B substitution.
 
@@ -25,6 +46,12 @@ def acting_posts(user: User, department_id: int | None = None, at=None) -> set[t
     """
     if not user.is_authenticated:
         return set()
+    if at is None:
+        return set(_memo(user, ("acting_posts", department_id), lambda: _acting_posts(user, department_id, None)))
+    return _acting_posts(user, department_id, at)
+
+
+def _acting_posts(user: User, department_id: int | None, at) -> set[tuple[int, str]]:
     at = at or timezone.now()
     pairs: set[tuple[int, str]] = set()
     own = PostAssignment.objects.filter(user=user, is_active=True)
@@ -73,7 +100,9 @@ def supervised_region_codes(user: User) -> list[str]:
 
 
 def is_supervisor(user: User) -> bool:
-    return user.is_superuser or active_assignments(user).filter(post=Post.SUPERVISOR).exists()
+    return user.is_superuser or _memo(
+        user, "is_supervisor", lambda: active_assignments(user).filter(post=Post.SUPERVISOR).exists()
+    )
 
 
 def visible_department_ids(user: User) -> set[int] | None:
