@@ -6,6 +6,7 @@ PYTHON_CANDIDATES := python3.13 python3.12 python3
 PY := $(shell for p in $$(command -v pyenv >/dev/null 2>&1 && pyenv which python 2>/dev/null) $(PYTHON_CANDIDATES); do \
         if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 PYTEST_ARGS ?=
+XN_TEST_WORKERS ?= 2
 
 .PHONY: run test venv lint bench clean
 
@@ -23,7 +24,7 @@ run: venv  ## embedded SQLite, demo county, web + worker on http://127.0.0.1:800
 	$(VENV)/bin/xiaoneng demo
 
 test: venv  ## the whole suite; PostgreSQL when DATABASE_URL is set
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(XN_TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
