@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from xiaoneng.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseStep, StepStatus
+from xiaoneng.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseStep, ClockState, StepStatus
 from xiaoneng.org.models import Post
 
 from .access import Actor
@@ -51,6 +51,14 @@ def time_left(due: datetime | None, region_code: str, now: datetime, calendars: 
     days = round(cal.working_seconds_between(now, due) / cal.seconds_per_day, 1)
     text = f"{days:g}"
     return {"overdue": False, "days": days, "label": _("剩余 %(n)s 个工作日") % {"n": text}}
+
+
+def case_time_left(case: Case, due: datetime | None, now: datetime, calendars: Calendars) -> dict:
+    """``time_left`` for a row of ``case``; "暂停计时" while the case clock is paused (special procedure,
+    correction in review, correction awaited before acceptance): the stored due is not final then."""
+    if case.clock_state == ClockState.SUSPENDED:
+        return {"overdue": False, "days": None, "label": _("暂停计时"), "paused": True}
+    return time_left(due, case.region_code, now, calendars)
 
 
 def _pairs_q(pairs: set[tuple[int, str]]) -> Q | None:
@@ -120,18 +128,30 @@ def page(qs, number, size: int = PAGE_SIZE):
     return Paginator(qs, size).get_page(number)
 
 
-def annotate_steps(steps, now: datetime, calendars: Calendars) -> list[dict]:
+def annotate_steps(steps, now: datetime, calendars: Calendars, actor: Actor | None = None) -> list[dict]:
+    """Rows of the step list; with ``actor``, ``acting_for`` names the away A岗 holder the actor substitutes
+    (B岗) in the step's (department, post), else ""."""
     steps = list(steps)
     claims = {}
     if steps:
         rows = StepClaim.objects.filter(case_id__in={s.case_id for s in steps}).select_related("user")
         for c in rows:
             claims[(c.case_id, c.step_code, c.step_started_at)] = c
+    holders: dict[tuple[int, str], str] = {}
     out = []
     for s in steps:
+        acting_for = ""
+        if actor is not None and getattr(actor.user, "pk", None):
+            key = (s.department_id, s.post)
+            if key not in holders:
+                from xiaoneng.org.scoping import substituted_holder
+
+                holder = substituted_holder(actor.user, s.department_id, s.post, now)
+                holders[key] = holder.display_name if holder else ""
+            acting_for = holders[key]
         out.append({
-            "step": s, "case": s.case, "left": time_left(s.due, s.case.region_code, now, calendars),
-            "claim": claims.get((s.case_id, s.code, s.started_at)),
+            "step": s, "case": s.case, "left": case_time_left(s.case, s.due, now, calendars),
+            "claim": claims.get((s.case_id, s.code, s.started_at)), "acting_for": acting_for,
         })
     return out
 
@@ -150,7 +170,7 @@ def annotate_cases(cases, now: datetime, calendars: Calendars, clock_key: str) -
     out = []
     for c in cases:
         due = clock_due(c, clock_key)
-        out.append({"case": c, "due": due, "left": time_left(due, c.region_code, now, calendars)})
+        out.append({"case": c, "due": due, "left": case_time_left(c, due, now, calendars)})
     return out
 
 
