@@ -137,23 +137,28 @@ def annotate_steps(steps, now: datetime, calendars: Calendars, actor: Actor | No
         rows = StepClaim.objects.filter(case_id__in={s.case_id for s in steps}).select_related("user")
         for c in rows:
             claims[(c.case_id, c.step_code, c.step_started_at)] = c
-    holders: dict[tuple[int, str], str] = {}
+    holders = _away_holders(actor.user, now) if actor is not None and getattr(actor.user, "pk", None) else {}
     out = []
     for s in steps:
-        acting_for = ""
-        if actor is not None and getattr(actor.user, "pk", None):
-            key = (s.department_id, s.post)
-            if key not in holders:
-                from xiaoneng.org.scoping import substituted_holder
-
-                holder = substituted_holder(actor.user, s.department_id, s.post, now)
-                holders[key] = holder.display_name if holder else ""
-            acting_for = holders[key]
+        acting_for = holders.get((s.department_id, s.post), "")
         out.append({
             "step": s, "case": s.case, "left": case_time_left(s.case, s.due, now, calendars),
             "claim": claims.get((s.case_id, s.code, s.started_at)), "acting_for": acting_for,
         })
     return out
+
+
+def _away_holders(user, now: datetime) -> dict[tuple[int, str], str]:
+    """(department, post) → name of the away A岗 holder the user substitutes as B岗 (two queries in all)."""
+    from xiaoneng.org.models import PostAssignment
+
+    own = set(PostAssignment.objects.filter(user=user, is_active=True).values_list("department_id", "post"))
+    holders = {}
+    for assignment in PostAssignment.objects.filter(substitute=user, is_active=True).select_related("user"):
+        key = (assignment.department_id, assignment.post)
+        if key not in own and assignment.is_away(now):
+            holders[key] = assignment.user.display_name
+    return holders
 
 
 def clock_due(case: Case, key: str) -> datetime | None:

@@ -48,7 +48,7 @@ def inbox(request):
     delivery_page = ib.page(ib.pending_delivery(actor), request.GET.get("dpage"))
     context = {
         "steps_page": steps_page,
-        "steps": ib.annotate_steps(steps_page.object_list, now, calendars),
+        "steps": ib.annotate_steps(steps_page.object_list, now, calendars, actor),
         "accept_page": accept_page,
         "to_accept": ib.annotate_cases(accept_page.object_list, now, calendars, "pre_acceptance_due"),
         "delivery_page": delivery_page,
