@@ -24,3 +24,18 @@ settings.load_profile("xiaoneng")
 def county(db):
     """A region tree, two departments (A and B), staff for every post in each, and a published item each."""
     return CountyFactory.build()
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test (live server, concurrency) rolls back by serialization.
+
+    A plain flush would wipe the rows that data migrations seed (the official calendar, the supervision rule
+    catalogue, the default scoring standard) for every later test on the same worker.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in item.fixturenames for name in ("transactional_db", "live_server")
+        )
+        if transactional and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
