@@ -12,6 +12,13 @@ late), cards on 2 % of the cases (all levels and rules, 10 % revoked), 1 % ratin
 scored in a fresh child process (``evaluate_period``: indicators, facts, scores and lines stored, ranks), twice
 (cold-ish, warm); the child reports its wall time, its peak RSS and the query count. The target is ≤ 10 s per
 month and a flat RSS as the case count grows.
+
+Measured 2026-11-22 on the shared 2-CPU / 23 GB machine (PostgreSQL 15, shared_buffers 128 MB, other sessions'
+tests and benchmarks running; load average in brackets):
+  1,000,000 cases (fresh database):  2.84 s / 2.75 s, peak RSS 107.9 MB  [5.7]
+  10,000,000 cases (generated 1 M + 4 M + 1.6 M + 3.4 M, ``--resume``): 15.76 s right after the index rebuild,
+  9.73 s second run [9.2]; re-run later 8.62 / 7.05 s and 7.33 / 7.00 s, peak RSS 117.7 MB [2.5–2.9]
+  → 10× cases: time ×2.6 (warm), peak RSS ×1.09. 14–16 queries on the main connection (+ 5 worker connections).
 """
 
 from __future__ import annotations
@@ -393,8 +400,10 @@ def main() -> None:
         a, b = results[0], results[-1]
         print(f"ratio {b['cases'] / a['cases']:.0f}× cases → time ×{b['first_seconds'] / max(a['first_seconds'], 0.01):.2f}, "
               f"peak RSS ×{b['peak_rss_mb'] / a['peak_rss_mb']:.2f}")
-    ok = all(min(r["first_seconds"], r["second_seconds"]) <= 10 for r in results)
-    print("target ≤ 10 s:", "met" if ok else "NOT met")
+    warm = all(r["second_seconds"] <= 10 for r in results)
+    cold = all(r["first_seconds"] <= 10 for r in results)
+    print(f"target ≤ 10 s: second (warm) run {'met' if warm else 'NOT met'}; "
+          f"first run right after generation {'met' if cold else 'NOT met'}")
 
 
 if __name__ == "__main__":
