@@ -5,7 +5,7 @@ import sys
 
 
 def main() -> None:
-    if sys.version_info < (3, 12):
+    if sys.version_info < (3, 12):  # noqa: UP036 — a clear message when run by an older interpreter
         sys.exit("xiaoneng needs Python 3.12 or newer (Django 6); this is " + sys.version.split()[0])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiaoneng.settings")
     from django.core.management import execute_from_command_line
