@@ -153,3 +153,11 @@ def test_anonymous_and_applicants_are_kept_out(client, county):
     assert client.get(reverse("supervision:wall")).status_code == 302
     applicant = UserFactory(username="app1", kind="applicant")
     assert login(client, applicant).get(reverse("supervision:wall")).status_code == 403
+
+
+def test_alert_names_its_rule_in_chinese():
+    from xiaoneng.supervision.catalogue import RULE_NAMES
+    from xiaoneng.supervision.models import Alert
+
+    assert Alert(rule="case_limit").rule_name == str(RULE_NAMES["case_limit"]) != "case_limit"
+    assert Alert(rule="retired_rule").rule_name == "retired_rule"

@@ -150,6 +150,13 @@ class Alert(models.Model):
     def counts(self) -> bool:
         return self.status in self.COUNTED_STATUSES
 
+    @property
+    def rule_name(self) -> str:
+        """The rule's Chinese name (e.g. 办件时限), falling back to its code for a rule no longer catalogued."""
+        from .catalogue import RULE_NAMES
+
+        return str(RULE_NAMES.get(self.rule, self.rule))
+
 
 class OrderStatus(models.TextChoices):
     OPEN = "open", _("待反馈")
