@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from xiaoneng.api import api
 
@@ -9,6 +11,7 @@ admin.site.site_title = _("效能管理后台")
 admin.site.index_title = _("系统配置")
 
 urlpatterns = [
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -32,3 +32,8 @@ def test_production_passwords_are_hashed_with_argon2():
 
     assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert "axes.backends.AxesStandaloneBackend" in project_settings.AUTHENTICATION_BACKENDS
+
+
+def test_favicon_is_served_from_vendored_static(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
