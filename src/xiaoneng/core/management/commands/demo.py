@@ -36,6 +36,10 @@ class Command(BaseCommand):
             return
         worker = subprocess.Popen([sys.executable, "-m", "xiaoneng.cli", "worker"])
         try:
-            call_command("serve", bind=bind)
+            # `serve` replaces its process with gunicorn, so it runs as a child: stopping the demo stops both.
+            subprocess.run([sys.executable, "-m", "xiaoneng.cli", "serve", "--bind", bind], check=False)
+        except KeyboardInterrupt:
+            pass
         finally:
             worker.terminate()
+            worker.wait(timeout=30)
