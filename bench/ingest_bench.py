@@ -250,7 +250,8 @@ def run_naive(events):
                                  type=e["type"], occurred_at=occurred, received_at=received,
                                  actor_id=actor.get("id", ""), actor_name=actor.get("name", ""), acting_for="",
                                  payload=e.get("payload", {}), prev_hash=case.last_hash)
-            CaseEvent(case=case, region_code=case.region_code, seq=seq, source_system="BENCH-SYS",
+            CaseEvent(case=case, region_code=case.region_code, department_id=case.department_id, seq=seq,
+                      source_system="BENCH-SYS",
                       event_id=e["event_id"], type=e["type"], occurred_at=occurred, received_at=received,
                       actor_id=actor.get("id", ""), actor_name=actor.get("name", ""), payload=e.get("payload", {}),
                       prev_hash=case.last_hash, hash=h).save()
@@ -292,7 +293,7 @@ def run_copy(events):
             cur.execute(f"SELECT case_no, id FROM {Case._meta.db_table} WHERE case_no = ANY(%s)",  # noqa: S608
                         [case_nos])
             ids = dict(cur.fetchall())
-            ev_cols = ["case_id", "region_code", "seq", "source_system", "event_id", "type", "occurred_at",
+            ev_cols = ["case_id", "region_code", "department_id", "seq", "source_system", "event_id", "type", "occurred_at",
                        "received_at", "actor_id", "actor_name", "acting_for", "payload", "prev_hash", "hash"]
             seqs: dict[str, int] = {}
             with cur.copy(f"COPY {CaseEvent._meta.db_table} ({', '.join(ev_cols)}) FROM STDIN") as copy:
@@ -300,7 +301,7 @@ def run_copy(events):
                     seq = seqs[e["case_no"]] = seqs.get(e["case_no"], 0) + 1
                     actor = e.get("actor") or {}
                     payload = json.dumps(e.get("payload", {}), ensure_ascii=False)
-                    copy.write_row([ids[e["case_no"]], "330122000000", seq, "BENCH-SYS", e["event_id"], e["type"],
+                    copy.write_row([ids[e["case_no"]], "330122000000", dept.pk, seq, "BENCH-SYS", e["event_id"], e["type"],
                                     parse_timestamp(e["occurred_at"]), now, actor.get("id", ""),
                                     actor.get("name", ""), "", payload, "",
                                     hashlib.sha256(payload.encode()).hexdigest()])

@@ -68,8 +68,10 @@ class EventType(models.TextChoices):
 
 class Case(models.Model):
     case_no = models.CharField(_("办件编号"), max_length=64, unique=True)
-    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
-    department = models.ForeignKey(Department, models.PROTECT, related_name="cases", verbose_name=_("办理部门"))
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    # Indexed by the (department, …) composites below.
+    department = models.ForeignKey(Department, models.PROTECT, related_name="cases", verbose_name=_("办理部门"),
+                                   db_index=False)
     item = models.ForeignKey(Item, models.PROTECT, related_name="cases", verbose_name=_("事项"))
     item_version = models.ForeignKey(ItemVersion, models.PROTECT, related_name="cases", verbose_name=_("事项版本"))
     source_system = models.CharField(_("来源系统"), max_length=64, blank=True,
@@ -88,7 +90,7 @@ class Case(models.Model):
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                               related_name="agent_cases", verbose_name=_("代办员"))
     query_code = models.CharField(_("查询码"), max_length=16, blank=True)
-    rating_code = models.CharField(_("评价码"), max_length=16, blank=True, db_index=True)
+    rating_code = models.CharField(_("评价码"), max_length=16, blank=True)
 
     status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED)
     result = models.CharField(_("办理结果"), max_length=16, blank=True)
@@ -126,6 +128,9 @@ class Case(models.Model):
             models.Index(fields=["department", "status"], name="case_dept_status"),
             models.Index(fields=["department", "submitted_at"], name="case_dept_submitted"),
             models.Index(fields=["department", "decided_at"], name="case_dept_decided"),
+            # Plain b-trees: exact and IN lookups only (no LIKE), so no ``varchar_pattern_ops`` twin.
+            models.Index(fields=["region_code"], name="case_region"),
+            models.Index(fields=["rating_code"], name="case_rating_code"),
         ]
 
     def __str__(self) -> str:
@@ -139,8 +144,13 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One entry of a case's append-only log. ``hash`` = SHA-256 over the canonical content and ``prev_hash``."""
 
-    case = models.ForeignKey(Case, models.PROTECT, related_name="events", verbose_name=_("办件"))
+    # Indexed by the (case, seq) constraint.
+    case = models.ForeignKey(Case, models.PROTECT, related_name="events", verbose_name=_("办件"), db_index=False)
     region_code = models.CharField(max_length=12)
+    # The case's department, copied so that per-department event statistics need no join with the cases
+    # (evaluation scores 10M-case months). Not part of the hash: it is derived from the case.
+    department = models.ForeignKey(Department, models.DO_NOTHING, related_name="+", db_constraint=False,
+                                   db_index=False, verbose_name=_("办理部门"))
     seq = models.PositiveIntegerField(_("序号"))
     source_system = models.CharField(_("来源系统"), max_length=64, blank=True)
     event_id = models.CharField(_("事件标识"), max_length=64)

@@ -533,7 +533,7 @@ class _Recorder:
             actor_name=ev.actor_name, acting_for=ev.acting_for, payload=p.payload, prev_hash=state.last_hash,
         )
         row = CaseEvent(
-            case=case, region_code=case.region_code, seq=seq, source_system=ev.source_system,
+            case=case, region_code=case.region_code, department_id=case.department_id, seq=seq, source_system=ev.source_system,
             event_id=p.event_id, type=ev.type, occurred_at=ev.occurred_at, received_at=self.received_at,
             actor_id=ev.actor_id, actor_name=ev.actor_name, acting_for=ev.acting_for, payload=p.payload,
             prev_hash=state.last_hash, hash=h,
