@@ -189,6 +189,7 @@ def generate(conn, versions, first_id: int, count: int, events_per_case: int, se
                 late = rnd.random() < 0.02
                 er = ev_t.template[:]
                 er[ev_t.index["case_id"]] = str(cid)
+                er[ev_t.index["department_id"]] = str(dept)
                 er[ev_t.index["seq"]] = str(s + 1)
                 er[ev_t.index["event_id"]] = f"{cid}-{s}"
                 er[ev_t.index["type"]] = "submitted" if s == 0 else "step_completed"
@@ -352,6 +353,7 @@ def main() -> None:
                     for v in ItemVersion.objects.select_related("item").order_by("id")]
         have = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
         print(f"resuming at {have:,} cases")
+        call_command("migrate", verbosity=0)  # the code scored may be newer than the database
     else:
         call_command("migrate", verbosity=0)
         versions = build_reference(args.departments)

@@ -38,9 +38,9 @@ def make_case(dept_fx, *, decided: datetime | None = None, elapsed_days: float =
 
 def make_event(case: Case, occurred: datetime, received: datetime) -> CaseEvent:
     seq = CaseEvent.objects.filter(case=case).count() + 1
-    return CaseEvent.objects.create(case=case, region_code=case.region_code, seq=seq, event_id=f"e{next(_seq)}",
-                                    type="step_completed", occurred_at=occurred, received_at=received,
-                                    hash=f"h{seq}")
+    return CaseEvent.objects.create(case=case, region_code=case.region_code, department_id=case.department_id,
+                                    seq=seq, event_id=f"e{next(_seq)}", type="step_completed",
+                                    occurred_at=occurred, received_at=received, hash=f"h{seq}")
 
 
 def make_alert(dept_fx, rule: str, level: str, *, case: Case | None = None, status: str = "issued",

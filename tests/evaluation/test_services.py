@@ -12,7 +12,9 @@ Department A, October 2026 (fixture ``scored_county``):
   群众满意 10: 1 差评 rectified late → −2 → 8 (one rectified in time, one removed)
   收费规范 8, 监督整改 14, 法律责任 10: untouched
   total = 14 + 0 + 5 + 8 + 8 + 8 + 8 + 14 + 10 = 75 → 合格
-Department B: nothing happened; 承诺提速率 50 % → +5 → 105 → 优秀, rank 1 (A rank 2).
+Department B: no case at all in October; its score (承诺提速率 50 % → +5 → 105) is kept but shown as 无办件 and not
+ranked — an idle department must not top the ranking. A ranks 1.
+Totals above 100 are correct: §5 adds the bonuses on top of the base 100 (at most 100 + 10 + 10 = 120).
 """
 
 from datetime import datetime
@@ -26,7 +28,7 @@ from xiaoneng.evaluation import services
 from xiaoneng.evaluation.models import Category, ImmutableError, ManualAdjustment, Score, Standard
 from xiaoneng.supervision.models import Alert
 
-from .conftest import TZ
+from .conftest import TZ, at, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +55,8 @@ def test_hand_computed_county(scored_county, as_of):
     a, b = scores["DA"], scores["DB"]
     assert cats(a) == EXPECTED_A
     assert a.total == Decimal("75.00") and a.grade == "pass"
-    assert b.total == Decimal("105.00") and b.grade == "excellent"
-    assert (b.rank, a.rank) == (1, 2)
+    assert b.total == Decimal("105.00") and not b.has_cases and b.grade_label == "无办件"
+    assert (a.rank, b.rank) == (1, None) and a.has_cases and a.grade_label == "合格"
     assert "JC" not in scores  # the supervision office is not scored
 
 
@@ -135,13 +137,41 @@ def test_manual_adjustment(scored_county, as_of):
     assert line.label == "群众投诉造成不良影响" and line.points == -4
 
 
-def test_quarter_is_mean_of_months(scored_county):
+def test_quarter_is_mean_of_the_months_with_cases(scored_county):
+    # November: one completion, 2 of 10 promised days → 提前办结率 100 % → +1 +9 = +10; 承诺提速 +5 → 115.
+    make_case(scored_county.county.a, decided=at(16, month=11), elapsed_days=2)
     december = datetime(2026, 12, 15, 12, tzinfo=TZ)
     scores = run(december, key="2026-Q4")
-    # October 75; November and December: no cards, no completions, 承诺提速 +5 → 105 each
-    assert scores["DA"].total == Decimal("95.00")  # (75 + 105 + 105) / 3
-    assert scores["DA"].indicators["months"] == {"2026-10": "75.00", "2026-11": "105.00", "2026-12": "105.00"}
-    assert scores["DB"].total == Decimal("105.00")
+    # December (no case) is not a month of A's: (75 + 115) / 2
+    assert scores["DA"].total == Decimal("95.00") and scores["DA"].rank == 1
+    assert scores["DA"].indicators["months"] == {"2026-10": "75.00", "2026-11": "115.00"}
+    # B had no case in any month: the mean of its months, not ranked
+    assert scores["DB"].total == Decimal("105.00") and not scores["DB"].has_cases and scores["DB"].rank is None
+
+
+def test_department_without_cases_is_counted_apart(scored_county, as_of):
+    scores = list(run(as_of).values())
+    assert services.grade_counts(scores) == {"excellent": 0, "good": 0, "pass": 1, "fail": 0, "no_cases": 1}
+    # publishing re-ranks: still unranked
+    period = services.get_period("2026-10")
+    services.publish_period(period)
+    assert {s.department.code: s.rank for s in services.latest_scores(period)} == {"DA": 1, "DB": None}
+
+
+@pytest.mark.parametrize(("row", "cards", "expected"), [
+    ({"submitted": 0, "decided": 0, "events": 0}, [], False),
+    ({"submitted": 1, "decided": 0, "events": 0}, [], True),
+    ({"submitted": 0, "decided": 1, "events": 0}, [], True),
+    ({"submitted": 0, "decided": 0, "events": 3}, [], True),  # an open case whose data came in
+    ({"submitted": 0, "decided": 0, "events": 0}, [{"id": 1}], True),  # a case clock ran into a card
+])
+def test_had_cases(row, cards, expected):
+    assert services.had_cases(row, cards) is expected
+
+
+def test_total_scale_of_the_default_standard(scored_county):
+    scale = services.total_scale(services.get_period("2026-10").standard)
+    assert scale == {"base": Decimal("100"), "max": Decimal("120")}  # 提前办结 +1…+10, 承诺提速 +3…+10
 
 
 def test_single_department(scored_county, as_of):

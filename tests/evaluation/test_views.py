@@ -31,10 +31,15 @@ def test_ranking_for_supervisor_is_sortable(client, evaluated):
     r = client.get(reverse("evaluation:ranking") + "?period=2026-10")
     html = r.content.decode()
     assert r.status_code == 200
-    assert html.index("测试县住房和城乡建设局") < html.index("测试县市场监督管理局")  # B 105 before A 75
-    r = client.get(reverse("evaluation:ranking") + "?period=2026-10&sort=-total")
-    html = r.content.decode()
+    # A (75, rank 1) before B (105 but no case: 无办件, unranked)
     assert html.index("测试县市场监督管理局") < html.index("测试县住房和城乡建设局")
+    assert re.search(r'<td>—</td>\s*<td>[^<]*(<a[^>]*>)?测试县住房和城乡建设局', html)
+    assert '<span class="badge ev-no-cases">无办件</span>' in html
+    assert "无办件：1" in html
+    assert "总分可以超过 100 分，最高 120 分" in html
+    for sort in ("total", "-total"):  # unranked departments stay last whatever the order of the totals
+        html = client.get(reverse("evaluation:ranking") + f"?period=2026-10&sort={sort}").content.decode()
+        assert html.index("测试县市场监督管理局") < html.index("测试县住房和城乡建设局")
     r = client.get(reverse("evaluation:ranking") + "?period=2026-10&sort=cat:process")
     assert r.status_code == 200
 
@@ -70,6 +75,16 @@ def test_department_sees_only_its_own_score(client, evaluated):
     # the supervisor reads both
     client.force_login(evaluated.county.supervisor)
     assert client.get(dept_url("DB")).status_code == 200
+
+
+def test_department_page_explains_bonus_and_no_cases(client, evaluated):
+    client.force_login(evaluated.county.supervisor)
+    html = client.get(dept_url("DB")).content.decode()
+    assert '<span class="badge ev-no-cases">无办件</span>' in html and "<span>不参加排名</span>" in html
+    assert "其中基础分 100.00 分，加分 +5.00 分。" in html  # 105 = 100 + the 承诺提速 bonus
+    assert "最高 120 分" in html
+    html = client.get(dept_url("DA")).content.decode()
+    assert "第 1 名" in html and "<span>不参加排名</span>" not in html
 
 
 def test_every_number_links_to_its_facts(client, evaluated):
@@ -163,9 +178,10 @@ def test_published_ranking_selector_and_partial(evaluated):
     services.publish_period(period)
     ranking = selectors.published_ranking()
     assert ranking["label"] == "2026年10月"
-    assert [(r["rank"], str(r["total"])) for r in ranking["rows"]] == [(1, "105.00"), (2, "75.00")]
+    assert [(r["rank"], str(r["total"]), r["grade_label"]) for r in ranking["rows"]] == [
+        (1, "75.00", "合格"), (None, "105.00", "无办件")]
     html = render_to_string("evaluation/_public_ranking.html", {"ranking": ranking})
-    assert "2026年10月 政务服务绩效评估排名" in html and "优秀" in html
+    assert "2026年10月 政务服务绩效评估排名" in html and "合格" in html and "无办件" in html
 
 
 def test_supervisor_enters_a_manual_sanction(client, evaluated):
@@ -188,8 +204,9 @@ def test_supervisor_enters_a_manual_sanction(client, evaluated):
 def test_quarter_category_links_to_its_months(client, scored_county):
     from datetime import datetime
 
-    from .conftest import TZ
+    from .conftest import TZ, at, make_case
 
+    make_case(scored_county.county.a, decided=at(16, month=11), elapsed_days=2)  # A has a case in November too
     services.evaluate_period("2026-Q4", as_of=datetime(2026, 11, 20, tzinfo=TZ))
     client.force_login(scored_county.county.supervisor)
     r = client.get(reverse("evaluation:category_facts", args=["DA", "2026-Q4", "time_limits"]))

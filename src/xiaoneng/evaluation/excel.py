@@ -16,7 +16,6 @@ from openpyxl.styles import Font
 from .facts import SOURCE_LABELS
 from .indicators import DEFINITIONS, INDICATORS
 from .models import ScoreLine
-from .scoring import GRADE_LABELS
 
 FACT_FIELDS = ("id", "rule", "level", "case_no", "receipt_no", "order_no", "type", "result", "person_name",
                "measure", "due_at", "late_events", "first_late_received_at", "rectify_due", "rectified_at", "elapsed_days",
@@ -49,7 +48,7 @@ def ranking_workbook(period, scores) -> bytes:
     _header(ws, ["排名", "部门编码", "部门", "总分", "等次", "版本", "已发布", *[name for _, name in heads]])
     for s in scores:
         cats = {ln["category"]: float(ln["points"]) for ln in by_score.get(s.pk, []) if ln["kind"] == "category"}
-        ws.append([s.rank, s.department.code, s.department.name, float(s.total), GRADE_LABELS[s.grade], s.version,
+        ws.append([s.rank, s.department.code, s.department.name, float(s.total), s.grade_label, s.version,
                    "是" if s.published else "否", *[cats.get(code) for code, _ in heads]])
 
     ws = wb.create_sheet("指标")

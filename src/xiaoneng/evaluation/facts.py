@@ -31,7 +31,7 @@ from django.db.models import F, Q
 from xiaoneng.cases.models import Case, CaseEvent
 from xiaoneng.catalog.models import Item, ItemVersion
 
-from .indicators import NATURAL_DAY_FACTOR, SAMPLE, Window, _fetch, _in_list, _late_predicate, seconds_per_day
+from .indicators import SAMPLE, Window, _fetch, _in_list, _late_predicate, early_predicate, seconds_per_day
 
 SOURCES = ("cards", "verified_complaints", "bad_not_rectified", "supervision_orders", "accountabilities",
            "late_events", "early_cases", "speedup_items")
@@ -123,25 +123,23 @@ def _orders(out, window, ids):
 
 def _late_events(out, window, ids):
     """Cases with events received in the window more than 24 h after they occurred: the first ``SAMPLE`` per
-    department by first late receipt. Only the (few) late events are joined to their cases, by primary key."""
+    department by first late receipt. Grouped on the events' own ``department_id``; only the sampled cases are
+    looked up for their numbers, each by a primary-key probe (a scalar subquery: a join let PostgreSQL merge-join
+    the whole cases primary key)."""
     c, e = Case._meta.db_table, CaseEvent._meta.db_table
-    where, ids_p = _in_list("department_id", ids)
+    where, ids_p = _in_list("e.department_id", ids)
     late = _late_predicate("e.received_at", "e.occurred_at")
     sql = f"""
 WITH x AS (
-  SELECT e.case_id, COUNT(*) AS late, MIN(e.received_at) AS first_late
+  SELECT e.department_id, e.case_id, COUNT(*) AS late, MIN(e.received_at) AS first_late,
+         ROW_NUMBER() OVER (PARTITION BY e.department_id ORDER BY MIN(e.received_at), e.case_id) AS rn
     FROM {e} e
-   WHERE e.received_at >= %s AND e.received_at < %s AND {late}
-   GROUP BY e.case_id),
-y AS (
-  SELECT (SELECT c.department_id FROM {c} c WHERE c.id = x.case_id) AS department_id,
-         (SELECT c.case_no FROM {c} c WHERE c.id = x.case_id) AS case_no, x.case_id, x.late, x.first_late
-    FROM x)
-SELECT department_id, case_id, case_no, late, first_late FROM (
-  SELECT department_id, case_id, case_no, late, first_late,
-         ROW_NUMBER() OVER (PARTITION BY department_id ORDER BY first_late, case_id) AS rn
-    FROM y WHERE {where}
-) t WHERE rn <= %s ORDER BY department_id, rn"""  # noqa: S608 - table names from model meta, values as parameters
+   WHERE e.received_at >= %s AND e.received_at < %s AND {late} AND {where}
+   GROUP BY e.department_id, e.case_id)
+SELECT x.department_id, x.case_id, (SELECT c.case_no FROM {c} c WHERE c.id = x.case_id), x.late, x.first_late
+  FROM x
+ WHERE x.rn <= %s
+ ORDER BY x.department_id, x.rn"""  # noqa: S608 - table names from model meta, values as parameters
     for dept, case_id, case_no, late_n, first in _fetch(sql, [*window.params(), *ids_p, SAMPLE]):
         out[dept]["late_events"].append({"case_id": case_id, "case_no": case_no, "late_events": int(late_n),
                                          "first_late_received_at": _str(first)})
@@ -151,8 +149,7 @@ def _early_cases(out, window, ids):
     """The first ``SAMPLE`` early completions per department (PostgreSQL: a LATERAL ``LIMIT`` per department on
     the ``(department_id, decided_at)`` index, so only those rows are read; elsewhere a window function)."""
     c, v = Case._meta.db_table, ItemVersion._meta.db_table
-    limit = f"(CASE WHEN v.limit_unit = 'natural_day' THEN v.promised_days * {NATURAL_DAY_FACTOR} ELSE v.promised_days * 1.0 END)"
-    early = f"v.promised_days > 0 AND c.elapsed_seconds <= ({limit} - 1) * %(spd)s"
+    early = early_predicate()
     spd = seconds_per_day()
     start, end = window.params()
     if connection.vendor == "postgresql":

@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from xiaoneng.org.models import Department
 
+from .scoring import GRADE_LABELS
+
 
 class StandardStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -246,6 +248,10 @@ class Score(models.Model):
     total = models.DecimalField(_("总分"), max_digits=7, decimal_places=2)
     grade = models.CharField(_("等次"), max_length=16, choices=Grade.choices)
     rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
+    # A department with no case submitted or decided and no case data received in the period has nothing to be
+    # measured on: its score (only deductions can apply) is kept with its facts but it is shown as 无办件 and not
+    # ranked — otherwise every idle department would top the ranking at the full base score.
+    has_cases = models.BooleanField(_("本期有办件"), default=True)
     indicators = models.JSONField(_("指标"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("计算时间"))
     published = models.BooleanField(_("已发布"), default=False)
@@ -263,6 +269,10 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} {self.period} {self.total}"
+
+    @property
+    def grade_label(self) -> str:
+        return GRADE_LABELS[self.grade] if self.has_cases else str(_("无办件"))
 
 
 class LineKind(models.TextChoices):

@@ -13,7 +13,6 @@ from django.urls import NoReverseMatch, reverse
 
 from .indicators import DEFINITIONS, INDICATORS
 from .models import Period, Score
-from .scoring import GRADE_LABELS
 from .services import latest_scores
 
 
@@ -31,7 +30,7 @@ def published_ranking(period: Period | str | None = None) -> dict | None:
         return None
     return {"period": period, "label": period.label, "rows": [
         {"rank": s.rank, "department": s.department.short_name or s.department.name, "total": s.total,
-         "grade": s.grade, "grade_label": GRADE_LABELS[s.grade]} for s in scores]}
+         "grade": s.grade, "grade_label": s.grade_label} for s in scores]}
 
 
 def periods_with_scores(published_only: bool = False):

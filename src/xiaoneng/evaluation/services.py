@@ -4,7 +4,8 @@ Versions: ``evaluate_period`` replaces the latest *unpublished* score of a depar
 latest one is published it creates the next version (unpublished) — unless the result is identical, in which
 case nothing is written. Published versions are never touched, so the history of published scores is kept.
 A month is scored from its indicators and facts; a quarter or a year is the mean of its months (those that have
-begun by ``as_of``), each month recomputed with the quarter's / year's standard.
+begun by ``as_of`` and in which the department had cases), each month recomputed with the quarter's / year's
+standard. A department without cases in the period (``has_cases``) is stored but not ranked (shown as 无办件).
 """
 
 from __future__ import annotations
@@ -139,6 +140,13 @@ class Computed:
     department: Department
     result: Result
     indicators: dict
+    has_cases: bool = True
+
+
+def had_cases(row: dict, cards: list) -> bool:
+    """A case submitted or decided in the period, case data (events) received in it, or a card whose threshold
+    passed in it (a case clock was running): there was case handling to rate."""
+    return bool(row["submitted"] or row["decided"] or row["events"] or cards)
 
 
 def compute_month(spec: StandardSpec, key: str, departments, as_of: datetime,
@@ -165,7 +173,8 @@ def compute_month(spec: StandardSpec, key: str, departments, as_of: datetime,
         row = values[dept.id]
         totals = {"late_events": row["late_cases"], "early_cases": row["early"]}
         data = DepartmentData(indicators=row, facts=found[dept.id], totals=totals, manual=manual[dept.id])
-        out.append(Computed(dept, score_one(spec, data), _json_indicators(row)))
+        out.append(Computed(dept, score_one(spec, data), _json_indicators(row),
+                            had_cases(row, found[dept.id]["cards"])))
     return out
 
 
@@ -223,12 +232,11 @@ def evaluate_period(period: Period | str, department_codes=None, *, as_of: datet
             per_month[key] = {c.department.id: c for c in compute_month(spec, key, departments, as_of, month_period)}
         computed = []
         for dept in departments:
-            results = [per_month[k][dept.id].result for k in months]
-            if not results:
-                results = [score_one(spec, DepartmentData())]
-            mean = mean_result(spec, results)
-            computed.append(Computed(dept, mean, {"months": {k: str(per_month[k][dept.id].result.total)
-                                                             for k in months}}))
+            active = [k for k in months if per_month[k][dept.id].has_cases]
+            results = [per_month[k][dept.id].result for k in active or months] or [score_one(spec, DepartmentData())]
+            computed.append(Computed(dept, mean_result(spec, results),
+                                     {"months": {k: str(per_month[k][dept.id].result.total) for k in active}},
+                                     bool(active)))
     with transaction.atomic():
         stored = _store_all(period, computed, as_of)
     ids = [s.pk for s in stored]
@@ -259,8 +267,8 @@ def _lines(period: Period, c: Computed) -> list[dict]:
     return lines
 
 
-def _signature(total, grade, lines: list[dict]) -> tuple:
-    return (Decimal(total).quantize(Decimal("0.01")), str(grade),
+def _signature(total, grade, has_cases, lines: list[dict]) -> tuple:
+    return (Decimal(total).quantize(Decimal("0.01")), str(grade), bool(has_cases),
             tuple((ln["category"], ln["kind"], ln["rule_code"], Decimal(ln["points"]).quantize(Decimal("0.01")),
                    ln["indicator_value"], _canon(ln["facts"])) for ln in lines))
 
@@ -293,8 +301,8 @@ def _store_all(period: Period, computed: list[Computed], as_of: datetime) -> lis
         lines = _lines(period, c)
         grade = Grade(c.result.grade)
         if prev is not None and prev.published and prev.standard_id == period.standard_id and (
-                _signature(prev.total, prev.grade, published_lines.get(prev.pk, []))
-                == _signature(c.result.total, grade, lines)):
+                _signature(prev.total, prev.grade, prev.has_cases, published_lines.get(prev.pk, []))
+                == _signature(c.result.total, grade, c.has_cases, lines)):
             kept.append(prev)  # identical to the published version: nothing to write
             continue
         if prev is not None and not prev.published:
@@ -303,19 +311,20 @@ def _store_all(period: Period, computed: list[Computed], as_of: datetime) -> lis
         else:
             version = prev.version + 1 if prev else 1
         new.append((Score(department=c.department, period=period, version=version, standard=period.standard,
-                          total=c.result.total, grade=grade, indicators=c.indicators, computed_at=as_of), lines))
+                          total=c.result.total, grade=grade, has_cases=c.has_cases, indicators=c.indicators,
+                          computed_at=as_of), lines))
     if replace_ids:
         ScoreLine.objects.filter(score_id__in=replace_ids).delete()
         Score.objects.filter(pk__in=replace_ids).delete()
     # ranks among the latest versions of every department of the period (including those not recomputed now)
     others = [s for s in latest_scores(period) if s.department_id not in {sc.department_id for sc, _ in new}]
     everyone = others + [s for s, _ in new]
-    ranks = competition_ranks({(s.department_id): s.total for s in everyone})
+    ranks = ranks_of(everyone, key=lambda s: s.department_id)
     for s, _ in new:
-        s.rank = ranks[s.department_id]
-    moved = [s for s in others if not s.published and s.rank != ranks[s.department_id]]
+        s.rank = ranks.get(s.department_id)
+    moved = [s for s in others if not s.published and s.rank != ranks.get(s.department_id)]
     for s in moved:
-        s.rank = ranks[s.department_id]
+        s.rank = ranks.get(s.department_id)
     if moved:
         Score.objects.bulk_update(moved, ["rank"])
     Score.objects.bulk_create([s for s, _ in new], batch_size=500)
@@ -347,12 +356,17 @@ def latest_scores(period: Period, published_only: bool = False):
     return base.filter(version=Subquery(latest)).select_related("department", "period", "standard")
 
 
+def ranks_of(scores, key=lambda s: s.pk) -> dict:
+    """Competition ranks among the scores of departments that had cases; the others get none (无办件)."""
+    return competition_ranks({key(s): s.total for s in scores if s.has_cases})
+
+
 def _rank(period: Period) -> None:
     scores = list(latest_scores(period))
-    ranks = competition_ranks({s.pk: s.total for s in scores})
-    changed = [s for s in scores if s.rank != ranks[s.pk] and not s.published]
+    ranks = ranks_of(scores)
+    changed = [s for s in scores if s.rank != ranks.get(s.pk) and not s.published]
     for s in changed:
-        s.rank = ranks[s.pk]
+        s.rank = ranks.get(s.pk)
     Score.objects.bulk_update(changed, ["rank"])
 
 
@@ -376,10 +390,19 @@ def monthly_job() -> None:
 
 
 def grade_counts(scores) -> dict[str, int]:
+    """Departments per grade; those without cases are counted apart (``no_cases``), not in any grade."""
     counts = {g.value: 0 for g in Grade}
+    counts["no_cases"] = 0
     for s in scores:
-        counts[s.grade] += 1
+        counts[s.grade if s.has_cases else "no_cases"] += 1
     return counts
+
+
+def total_scale(standard: Standard) -> dict:
+    """How far a total can go: the base (sum of category weights) plus every bonus at its maximum — §5 adds the
+    bonuses on top of the base, so a total above 100 is possible and correct."""
+    spec = spec_for(standard)
+    return {"base": spec.base, "max": spec.base + spec.max_bonus()}
 
 
 def trend(department: Department, end_key: str, months: int = 12) -> list[dict]:

@@ -7,6 +7,8 @@ their own departments only (another department's page is a 404).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,8 +28,14 @@ from .indicators import NAMES
 from .models import ManualAdjustment, Period
 from .scoring import GRADE_LABELS
 
+# Departments without cases (无办件, unranked) come last whatever the order of the totals.
 SORTS = {"rank": lambda s: (s.rank or 10**6, s.department.code), "code": lambda s: s.department.code,
-         "total": lambda s: (-s.total, s.department.code), "-total": lambda s: (s.total, s.department.code)}
+         "total": lambda s: (not s.has_cases, -s.total, s.department.code),
+         "-total": lambda s: (not s.has_cases, s.total, s.department.code)}
+
+
+def _count_labels() -> dict:
+    return {**GRADE_LABELS, "no_cases": _("无办件")}
 
 
 def _staff(user):
@@ -92,9 +100,10 @@ def ranking(request):
     return render(request, "evaluation/ranking.html", {
         "period": period, "periods": selectors.periods_with_scores(not evaluator), "rows": [
             {"score": s, "categories": [categories[s.pk].get(code) for code, _ in heads],
-             "grade_label": GRADE_LABELS[s.grade], "can_open": s.department_id in readable} for s in scores],
+             "grade_label": s.grade_label, "can_open": s.department_id in readable} for s in scores],
         "heads": heads, "sort": sort, "evaluator": evaluator,
-        "grade_counts": services.grade_counts(scores), "grade_labels": GRADE_LABELS,
+        "grade_counts": services.grade_counts(scores), "grade_labels": _count_labels(),
+        "scale": services.total_scale(period.standard) if period else None,
     })
 
 
@@ -141,6 +150,7 @@ def department(request, code):
             categories.append({"line": ln, "rules": []})
         elif categories:
             categories[-1]["rules"].append(ln)
+    bonus = sum((ln.points for ln in lines if ln.kind == "bonus"), Decimal(0))
     chart = {
         "radar": [{"name": c["line"].label, "max": float(c["line"].weight or 0), "value": float(c["line"].points),
                    } for c in categories],
@@ -150,7 +160,8 @@ def department(request, code):
     return render(request, "evaluation/department.html", {
         "department": dept, "period": period, "periods": selectors.periods_with_scores(), "score": score,
         "categories": categories, "indicators": selectors.indicator_rows(score.indicators),
-        "grade_label": GRADE_LABELS[score.grade], "chart": chart,
+        "grade_label": score.grade_label, "chart": chart, "scale": services.total_scale(score.standard),
+        "bonus": bonus, "base_points": score.total - bonus,
         "history": services.score_history(dept, period), "evaluator": permissions.is_evaluator(request.user),
         "adjust_form": AdjustmentForm(standard=period.standard)
         if permissions.is_evaluator(request.user) and period.kind == "month" else None,
@@ -311,9 +322,10 @@ def report(request):
             refs = [f.get("case_no") or selectors.fact_label(f) for f in (ln.facts or {}).get("items", [])[:5]]
             ln.refs = "、".join(r for r in refs if r)
             ln.more = (ln.facts or {}).get("total", 0) > 5
-        details.append({"score": s, "grade_label": GRADE_LABELS[s.grade], "lines": lines})
+        details.append({"score": s, "grade_label": s.grade_label, "lines": lines})
     return render(request, "evaluation/report.html", {
         "period": period, "details": details, "grade_counts": services.grade_counts(scores),
-        "grade_labels": GRADE_LABELS, "single": bool(code), "published": all(s.published for s in scores),
+        "grade_labels": _count_labels(), "single": bool(code), "published": all(s.published for s in scores),
+        "scale": services.total_scale(period.standard),
     })
 

@@ -6,7 +6,6 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from xiaoneng.evaluation import services
-from xiaoneng.evaluation.scoring import GRADE_LABELS
 
 
 class Command(BaseCommand):
@@ -37,7 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{period.label}（{period.standard}）：{len(scores)} 个部门，用时 {elapsed:.2f} 秒")
         for s in scores:
             self.stdout.write(f"{s.rank or '-':>4}  {s.department.code:<12} {s.department.name:<24} "
-                              f"{s.total:>7}  {GRADE_LABELS[s.grade]}  v{s.version}")
+                              f"{s.total:>7}  {s.grade_label}  v{s.version}")
         if opts["publish"]:
             self.stdout.write(f"已发布 {published} 个部门的得分。")
 
@@ -45,7 +44,7 @@ class Command(BaseCommand):
 def _as_dict(score) -> dict:
     return {
         "department": score.department.code, "name": score.department.name, "total": str(score.total),
-        "grade": score.grade, "grade_label": GRADE_LABELS[score.grade], "rank": score.rank,
+        "grade": score.grade, "grade_label": score.grade_label, "rank": score.rank,
         "version": score.version, "published": score.published, "indicators": score.indicators,
         "lines": [{"category": ln.category, "kind": ln.kind, "rule": ln.rule_code, "label": ln.label,
                    "points": str(ln.points), "indicator": ln.indicator, "indicator_value": ln.indicator_value,
