@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext as _
 
 from xiaoneng.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseStep, ClockState, StepStatus
@@ -74,6 +75,15 @@ def _pairs_q(pairs: set[tuple[int, str]]) -> Q | None:
     return q
 
 
+# Only the columns the rows show: a Case row is wide (clock and deadline JSON, encrypted fields), and loading
+# and converting unused columns was a large share of the page's CPU time.
+_STEP_ROW = ("case", "code", "name", "post", "department_id", "parallel_group", "started_at", "due",
+             "case__case_no", "case__region_code", "case__clock_state", "case__applicant_name", "case__item",
+             "case__item__name")
+_CASE_ROW = ("case_no", "region_code", "status", "clock_state", "applicant_name", "channel", "decided_at", "item",
+             "item__name")
+
+
 def step_queryset(actor: Actor):
     """Active steps of the actor's (department, post) pairs on open cases, earliest due (overdue) first."""
     q = _pairs_q(actor.pairs)
@@ -81,10 +91,16 @@ def step_queryset(actor: Actor):
         return CaseStep.objects.none()
     return (
         CaseStep.objects.filter(q, status=StepStatus.ACTIVE, case__status__in=OPEN_STATUSES)
-        .select_related("case", "case__item")
-        .defer("case__clock", "case__deadlines", "case__applicant_id_cipher", "case__applicant_phone_cipher")
+        .select_related("case__item")
+        .only(*_STEP_ROW)
         .order_by("due", "id")
     )
+
+
+def _case_rows(qs, clock_key: str, *related: str):
+    """Case rows with ``due_iso``, one key of the clock JSON extracted in SQL (not the whole document)."""
+    return qs.select_related("item", *related).only(*_CASE_ROW, *(f"{r}__name" for r in related)) \
+        .annotate(due_iso=KT(f"clock__{clock_key}"))
 
 
 def pending_acceptance(actor: Actor):
@@ -92,20 +108,16 @@ def pending_acceptance(actor: Actor):
     depts = actor.departments_with(Post.ACCEPTOR, Post.CHIEF_REP)
     if not depts:
         return Case.objects.none()
-    return (
-        Case.objects.filter(department_id__in=depts, status__in=[CaseStatus.SUBMITTED, CaseStatus.CORRECTION])
-        .select_related("item", "hall")
-        .defer("deadlines", "applicant_id_cipher", "applicant_phone_cipher")
-        .order_by("submitted_at", "id")
-    )
+    qs = Case.objects.filter(department_id__in=depts, status__in=[CaseStatus.SUBMITTED, CaseStatus.CORRECTION])
+    return _case_rows(qs, "pre_acceptance_due", "hall").order_by("submitted_at", "id")
 
 
 def pending_delivery(actor: Actor):
     depts = actor.departments_with(Post.NOTIFIER, Post.CHIEF_REP)
     if not depts:
         return Case.objects.none()
-    return Case.objects.filter(department_id__in=depts, status=CaseStatus.DECIDED).select_related("item") \
-        .defer("deadlines", "applicant_id_cipher", "applicant_phone_cipher").order_by("decided_at", "id")
+    qs = Case.objects.filter(department_id__in=depts, status=CaseStatus.DECIDED)
+    return _case_rows(qs, "delivery_due").order_by("decided_at", "id")
 
 
 def forwarded_to_me(actor: Actor):
@@ -113,7 +125,9 @@ def forwarded_to_me(actor: Actor):
     if not depts:
         return Forwarding.objects.none()
     return Forwarding.objects.filter(to_department_id__in=depts, decided_at__isnull=True) \
-        .select_related("case", "case__item", "from_department").order_by("forwarded_at")
+        .select_related("case__item", "from_department") \
+        .only("opinion", "forwarded_at", "case__case_no", "case__item__name", "from_department__name") \
+        .order_by("forwarded_at")
 
 
 def pending_extensions(actor: Actor):
@@ -121,7 +135,9 @@ def pending_extensions(actor: Actor):
     if not depts:
         return ExtensionRequest.objects.none()
     return ExtensionRequest.objects.filter(department_id__in=depts, status=RequestStatus.PENDING) \
-        .select_related("case", "case__item", "requested_by").order_by("requested_at")
+        .select_related("case__item", "requested_by") \
+        .only("workdays", "reason", "requested_by", "case__case_no", "case__item__name") \
+        .order_by("requested_at")
 
 
 def page(qs, number, size: int = PAGE_SIZE):
@@ -130,14 +146,15 @@ def page(qs, number, size: int = PAGE_SIZE):
 
 def annotate_steps(steps, now: datetime, calendars: Calendars, actor: Actor | None = None) -> list[dict]:
     """Rows of the step list; with ``actor``, ``acting_for`` names the away A岗 holder the actor substitutes
-    (B岗) in the step's (department, post), else ""."""
+    (B岗) in the step's (department, post), else "". Two queries whatever the number of rows."""
     steps = list(steps)
     claims = {}
     if steps:
         rows = StepClaim.objects.filter(case_id__in={s.case_id for s in steps}).select_related("user")
         for c in rows:
             claims[(c.case_id, c.step_code, c.step_started_at)] = c
-    holders = _away_holders(actor.user, now) if actor is not None and getattr(actor.user, "pk", None) else {}
+    holders = _away_holders(actor.user, now) if steps and actor is not None and getattr(actor.user, "pk", None) \
+        else {}
     out = []
     for s in steps:
         acting_for = holders.get((s.department_id, s.post), "")
@@ -149,20 +166,22 @@ def annotate_steps(steps, now: datetime, calendars: Calendars, actor: Actor | No
 
 
 def _away_holders(user, now: datetime) -> dict[tuple[int, str], str]:
-    """(department, post) → name of the away A岗 holder the user substitutes as B岗 (two queries in all)."""
+    """(department, post) → name of the away A岗 holder the user substitutes as B岗 (one query: the user's own
+    assignments and those naming the user as substitute)."""
     from xiaoneng.org.models import PostAssignment
 
-    own = set(PostAssignment.objects.filter(user=user, is_active=True).values_list("department_id", "post"))
+    rows = list(PostAssignment.objects.filter(Q(user=user) | Q(substitute=user), is_active=True)
+                .select_related("user"))
+    own = {(a.department_id, a.post) for a in rows if a.user_id == user.pk}
     holders = {}
-    for assignment in PostAssignment.objects.filter(substitute=user, is_active=True).select_related("user"):
+    for assignment in rows:
         key = (assignment.department_id, assignment.post)
-        if key not in own and assignment.is_away(now):
+        if assignment.substitute_id == user.pk and key not in own and assignment.is_away(now):
             holders[key] = assignment.user.display_name
     return holders
 
 
-def clock_due(case: Case, key: str) -> datetime | None:
-    value = (case.clock or {}).get(key)
+def _parse_iso(value) -> datetime | None:
     if not value:
         return None
     try:
@@ -171,10 +190,15 @@ def clock_due(case: Case, key: str) -> datetime | None:
         return None
 
 
-def annotate_cases(cases, now: datetime, calendars: Calendars, clock_key: str) -> list[dict]:
+def clock_due(case: Case, key: str) -> datetime | None:
+    return _parse_iso((case.clock or {}).get(key))
+
+
+def annotate_cases(cases, now: datetime, calendars: Calendars) -> list[dict]:
+    """Rows of ``pending_acceptance`` / ``pending_delivery`` (their ``due_iso``) with the time left."""
     out = []
     for c in cases:
-        due = clock_due(c, clock_key)
+        due = _parse_iso(c.due_iso)
         out.append({"case": c, "due": due, "left": case_time_left(c, due, now, calendars)})
     return out
 

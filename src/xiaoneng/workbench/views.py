@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xiaoneng.cases.models import Case, CaseStatus, CaseStep, StepStatus
 from xiaoneng.core import crypto
 from xiaoneng.org.models import Post, PostAssignment
+from xiaoneng.org.scoping import memoised
 
 from . import forms as wf
 from . import inbox as ib
@@ -40,6 +41,12 @@ from .services import ActionError
 @login_required
 @require_GET
 def inbox(request):
+    # One scoping memo for the whole request: the actor, the B岗 look-up and the navigation share it.
+    with memoised(request.user):
+        return _inbox(request)
+
+
+def _inbox(request):
     actor = request_actor(request)
     now = services.now()
     calendars = ib.Calendars()
@@ -50,9 +57,9 @@ def inbox(request):
         "steps_page": steps_page,
         "steps": ib.annotate_steps(steps_page.object_list, now, calendars, actor),
         "accept_page": accept_page,
-        "to_accept": ib.annotate_cases(accept_page.object_list, now, calendars, "pre_acceptance_due"),
+        "to_accept": ib.annotate_cases(accept_page.object_list, now, calendars),
         "delivery_page": delivery_page,
-        "to_deliver": ib.annotate_cases(delivery_page.object_list, now, calendars, "delivery_due"),
+        "to_deliver": ib.annotate_cases(delivery_page.object_list, now, calendars),
         "forwarded": list(ib.forwarded_to_me(actor)[:50]),
         "extensions": list(ib.pending_extensions(actor)[:50]),
         "tab": "todo",

@@ -1,6 +1,9 @@
 from datetime import datetime
+from functools import lru_cache
+from urllib.parse import quote
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +23,23 @@ def _label(choices, value):
         return choices(value).label
     except ValueError:
         return value
+
+
+_URL_SAFE = "!$&'()*+,;=/~:@"  # django.urls.resolvers: RFC3986_SUBDELIMS + "/~:@"
+
+
+@lru_cache(maxsize=8)
+def _case_url_pattern(prefix: str, urlconf) -> tuple[str, str]:
+    head, _sep, tail = reverse("workbench:case", args=["0"]).rpartition("/0/")
+    return head + "/", "/" + tail
+
+
+@register.filter
+def case_url(case_no: str) -> str:
+    """``{% url 'workbench:case' case_no %}`` for list rows: the route is reversed once per script prefix and
+    urlconf, not once per row (the same quoting as ``reverse``)."""
+    head, tail = _case_url_pattern(get_script_prefix(), get_urlconf())
+    return f"{head}{quote(str(case_no), safe=_URL_SAFE)}{tail}"
 
 
 @register.filter
