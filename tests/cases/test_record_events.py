@@ -1,6 +1,6 @@
 """The single write path: validation codes, idempotency, personal data, batches, query budget, signal."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -235,19 +235,26 @@ def test_item_or_department_mismatch_on_existing_case(county, case_c1):
 def test_signal_sent_once_per_batch_with_accepted_events(county):
     calls = []
 
-    def receiver(sender, case_ids, events, **kw):
-        calls.append((case_ids, [(e.case.case_no, e.type, e.pk is not None) for e in events]))
+    def receiver(sender, case_ids, events, histories, **kw):
+        stored = set(CaseEvent.objects.values_list("case_id", "seq", "hash"))
+        calls.append((case_ids, [(e.case.case_no, e.type, (e.case_id, e.seq, e.hash) in stored) for e in events],
+                      {cid: [(h.type, h.seq) for h in rows] for cid, rows in histories.items()}))
 
+    record_event(submitted("C1", T0, county), received_at=NOW)
     events_recorded.connect(receiver)
     try:
-        record_events([submitted("C1", T0, county), ev("C1", "bogus", T0), submitted("C2", T0, county)],
+        record_events([ev("C1", "accepted", T0, actor="u1"), ev("C1", "bogus", T0), submitted("C2", T0, county)],
                       received_at=NOW)
     finally:
         events_recorded.disconnect(receiver)
     assert len(calls) == 1
-    case_ids, events = calls[0]
-    assert sorted(case_ids) == sorted(Case.objects.values_list("pk", flat=True))
-    assert events == [("C1", "submitted", True), ("C2", "submitted", True)]
+    case_ids, events, histories = calls[0]
+    c1, c2 = (Case.objects.get(case_no=no).pk for no in ("C1", "C2"))
+    assert sorted(case_ids) == sorted([c1, c2])
+    # The accepted events only, already stored when the receivers run …
+    assert events == [("C1", "accepted", True), ("C2", "submitted", True)]
+    # … and every event of each touched case, for per-event rules that look at the whole history.
+    assert histories == {c1: [("submitted", 1), ("accepted", 2)], c2: [("submitted", 1)]}
 
 
 def test_record_event_or_raise(county):
@@ -350,9 +357,11 @@ def test_query_budget_with_receivers(county, django_assert_max_num_queries):
         assert all(r.status == "accepted" for r in record_events(second, received_at=NOW))
 
 
-def test_clock_json_matches_clock_as_dict(county):
+def test_clock_as_dict_matches_the_dataclass_conversion(county):
+    import dataclasses
+
     from xiaoneng.cases.clock import ClockEvent, compute_clock
-    from xiaoneng.cases.services import clock_json, terms_for
+    from xiaoneng.cases.services import terms_for
     from xiaoneng.workcal.selectors import get_calendar
 
     version = county.a.version
@@ -360,9 +369,22 @@ def test_clock_json_matches_clock_as_dict(county):
         [ClockEvent("submitted", T0), ClockEvent("accepted", T0),
          ClockEvent("suspended", T0 + timedelta(days=1), {"reason": "hearing", "workdays": 2})],
         terms_for(version, list(version.steps.all())), get_calendar(None), NOW + timedelta(days=3))
-    expected = clock.as_dict()
-    expected.pop("deadlines")
-    assert clock_json(clock) == expected
+    assert clock.special is not None and clock.steps and clock.deadlines  # every nested kind is exercised
+
+    def iso(value):
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: iso(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [iso(v) for v in value]
+        return value
+
+    expected = iso(dataclasses.asdict(clock)) | {"elapsed_days": clock.elapsed_days,
+                                                 "suspended_days": clock.suspended_days}
+    assert clock.as_dict() == expected
+    del expected["deadlines"]
+    assert clock.as_dict(deadlines=False) == expected
 
 
 def test_rederive_cases_is_idempotent_and_bounded(county, only_case_engine, django_assert_max_num_queries):

@@ -26,16 +26,15 @@ import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, is_dataclass
-from dataclasses import fields as dc_fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +44,7 @@ from xiaoneng.core import crypto
 from xiaoneng.org.models import Department, Post
 
 from . import chain
+from .bulk import create_objects, insert_rows, update_rows
 from .clock import ClockEvent, StepTerm, Terms, compute_clock
 from .models import (
     OPEN_STATUSES,
@@ -344,6 +344,62 @@ def _prepare(index: int, ev: NewEvent, received_at: datetime, require_reasons: b
 # --- the recorder ---------------------------------------------------------------------------------------------
 
 
+class EventView(NamedTuple):
+    """A stored event as the derivation and the per-event supervision rules read it."""
+
+    type: str
+    occurred_at: datetime
+    payload: dict
+    seq: int
+    actor_name: str
+    actor_id: str
+    received_at: datetime
+
+
+@dataclass(slots=True)
+class RecordedEvent:
+    """An event appended by the current batch (what ``events_recorded`` receivers get in ``events``)."""
+
+    case: Case
+    seq: int
+    source_system: str
+    event_id: str
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    actor_id: str
+    actor_name: str
+    acting_for: str
+    payload: dict
+    prev_hash: str
+    hash: str
+
+    @property
+    def case_id(self) -> int:
+        return self.case.pk
+
+
+_EVENT_COLUMNS = ("case", "region_code", "department", "seq", "source_system", "event_id", "type", "occurred_at",
+                  "received_at", "actor_id", "actor_name", "acting_for", "payload", "prev_hash", "hash")
+
+
+def _event_row(e: RecordedEvent) -> tuple:
+    c = e.case
+    return (c.pk, c.region_code, c.department_id, e.seq, e.source_system, e.event_id, e.type, e.occurred_at,
+            e.received_at, e.actor_id, e.actor_name, e.acting_for, e.payload, e.prev_hash, e.hash)
+
+
+def load_histories(case_ids: Sequence[int]) -> dict[int, list[EventView]]:
+    """Every stored event of ``case_ids`` (one query)."""
+    history: dict[int, list[EventView]] = defaultdict(list)
+    if case_ids:
+        for row in CaseEvent.objects.filter(case_id__in=case_ids).values_list(
+            "case_id", "type", "occurred_at", "payload", "seq", "actor_name", "actor_id", "received_at"
+        ):
+            history[row[0]].append(EventView(*row[1:]))
+    return history
+
+
 @dataclass
 class _CaseState:
     case: Case
@@ -352,7 +408,7 @@ class _CaseState:
     is_new: bool
     seq: int
     last_hash: str
-    new_events: list[CaseEvent] = field(default_factory=list)
+    new_events: list[RecordedEvent] = field(default_factory=list)
 
     @property
     def step_codes(self) -> set[str]:
@@ -439,7 +495,7 @@ class _Recorder:
         # Validate and append, in array order.
         states: dict[str, _CaseState] = {}
         batch_keys: dict[tuple[str, str], tuple[str, str]] = {}
-        accepted: list[CaseEvent] = []
+        accepted: list[RecordedEvent] = []
         for p in prepared:
             ev = p.event
             key = (ev.source_system, p.event_id)
@@ -522,7 +578,7 @@ class _Recorder:
         states[ev.case_no] = state
         return state
 
-    def _append(self, state: _CaseState, p: _Prepared) -> CaseEvent:
+    def _append(self, state: _CaseState, p: _Prepared) -> RecordedEvent:
         ev, case = p.event, state.case
         if ev.type == EventType.SUBMITTED:
             _apply_applicant(case, p.payload, p.raw_id_no, ev.case_fields, state.is_new)
@@ -532,11 +588,10 @@ class _Recorder:
             occurred_at=ev.occurred_at, received_at=self.received_at, actor_id=ev.actor_id,
             actor_name=ev.actor_name, acting_for=ev.acting_for, payload=p.payload, prev_hash=state.last_hash,
         )
-        row = CaseEvent(
-            case=case, region_code=case.region_code, department_id=case.department_id, seq=seq, source_system=ev.source_system,
-            event_id=p.event_id, type=ev.type, occurred_at=ev.occurred_at, received_at=self.received_at,
-            actor_id=ev.actor_id, actor_name=ev.actor_name, acting_for=ev.acting_for, payload=p.payload,
-            prev_hash=state.last_hash, hash=h,
+        row = RecordedEvent(
+            case=case, seq=seq, source_system=ev.source_system, event_id=p.event_id, type=ev.type,
+            occurred_at=ev.occurred_at, received_at=self.received_at, actor_id=ev.actor_id,
+            actor_name=ev.actor_name, acting_for=ev.acting_for, payload=p.payload, prev_hash=state.last_hash, hash=h,
         )
         state.seq, state.last_hash = seq, h
         case.event_count, case.last_hash = seq, h
@@ -545,33 +600,24 @@ class _Recorder:
 
     # --- persistence ---
 
-    def _persist(self, states: dict[str, _CaseState], accepted: list[CaseEvent]) -> None:
+    def _persist(self, states: dict[str, _CaseState], accepted: list[RecordedEvent]) -> None:
         touched = [s for s in states.values() if s.new_events]
-        old_ids = [s.case.pk for s in touched if not s.is_new]
-        history: dict[int, list[tuple]] = defaultdict(list)
-        if old_ids:
-            for row in CaseEvent.objects.filter(case_id__in=old_ids).values_list(
-                "case_id", "type", "occurred_at", "payload", "seq", "actor_name"
-            ):
-                history[row[0]].append(row[1:])
+        history = load_histories([s.case.pk for s in touched if not s.is_new])
         deriver = _Deriver(self.received_at)
         plans = []
         for s in touched:
             rows = history[s.case.pk] if not s.is_new else []
-            rows = rows + [(e.type, e.occurred_at, e.payload, e.seq, e.actor_name) for e in s.new_events]
-            plans.append((s, deriver.derive(s.case, s.version, s.steps, rows)))
+            rows.extend(s.new_events)
+            plans.append((s.case, deriver.derive(s.case, s.version, s.steps, rows)))
 
-        new_cases = [s.case for s in touched if s.is_new]
-        if new_cases:
-            Case.objects.bulk_create(new_cases)
-        for e in accepted:
-            e.case_id = e.case.pk
-        CaseEvent.objects.bulk_create(accepted)
+        create_objects(Case, [s.case for s in touched if s.is_new])
+        insert_rows(CaseEvent, _EVENT_COLUMNS, map(_event_row, accepted))
         old_cases = [s.case for s in touched if not s.is_new]
-        if old_cases:
-            update_rows(Case, old_cases, _CASE_UPDATE_FIELDS + _RECORD_FIELDS)
-        _sync_steps([(s.case, desired) for s, desired in plans], load_existing=bool(old_cases))
-        events_recorded.send(sender=CaseEvent, case_ids=[s.case.pk for s in touched], events=accepted)
+        update_rows(Case, old_cases, _CASE_UPDATE_FIELDS + _RECORD_FIELDS)
+        _sync_steps(plans, load_existing=bool(old_cases))
+        case_ids = [s.case.pk for s in touched]
+        histories = {s.case.pk: (history[s.case.pk] if not s.is_new else s.new_events) for s in touched}
+        events_recorded.send(sender=CaseEvent, case_ids=case_ids, events=accepted, histories=histories)
 
 
 def _apply_case_fields(case: Case, fields_: Mapping[str, Any]) -> None:
@@ -619,26 +665,9 @@ _RECORD_FIELDS = [
     "applicant_phone_cipher", "channel", "hall", "applicant_user", "agent",
 ]
 _STEP_UPDATE_FIELDS = ["status", "started_at", "due", "completed_at", "actor_name", "outcome"]
-
-
-def update_rows(model, objs: Sequence[Any], field_names: Sequence[str]) -> None:
-    """``UPDATE … SET … WHERE pk = %s`` for every object, as one ``executemany`` (one logged query).
-
-    ``QuerySet.bulk_update`` builds one CASE WHEN per field over all rows, which is quadratic (≈40 s for 500
-    cases on SQLite); a prepared statement executed per row is linear and fast on SQLite and PostgreSQL.
-    """
-    if not objs:
-        return
-    meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
-    conn = connections[router.db_for_write(model)]
-    qn = conn.ops.quote_name
-    # Identifiers come from model metadata (quoted); values are bound as parameters.
-    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
-    params = [[f.get_db_prep_save(getattr(o, f.attname), conn) for f in fields] + [o.pk] for o in objs]
-    with conn.cursor() as cursor:
-        cursor.executemany(sql, params)
+# The keys of a desired step (``_Deriver.derive``) and the CaseStep fields they fill.
+_STEP_KEYS = ("order", "code", "name", "post", "department_id", "parallel_group", *_STEP_UPDATE_FIELDS)
+_STEP_COLUMNS = ("order", "code", "name", "post", "department", "parallel_group", *_STEP_UPDATE_FIELDS)
 
 
 def _steps_by_version(version_ids: Iterable[int]) -> dict[int, list[Step]]:
@@ -679,25 +708,25 @@ class _Deriver:
                 self._calendars[region_code] = get_calendar(None)
         return self._calendars[region_code]
 
-    def derive(self, case: Case, version: ItemVersion, steps: Sequence[Step], rows: list[tuple]) -> list[dict]:
-        """Update ``case`` in memory from ``rows`` [(type, occurred_at, payload, seq, actor_name)]; return the
-        desired CaseStep rows."""
+    def derive(self, case: Case, version: ItemVersion, steps: Sequence[Step], rows: Sequence[Any]) -> list[dict]:
+        """Update ``case`` in memory from its events ``rows`` (:class:`EventView` / :class:`RecordedEvent`);
+        return the desired CaseStep rows."""
         # One time zone whatever the source (in-memory events keep the reporter's offset, database rows come
         # back in UTC): the stored clock JSON is then identical however the events arrived.
         tz = timezone.get_default_timezone()
-        rows = sorted(((t, occ.astimezone(tz), p, seq, a) for t, occ, p, seq, a in rows), key=lambda r: (r[1], r[3]))
+        rows = sorted(rows, key=lambda r: (r.occurred_at, r.seq))
         clock = compute_clock(
-            [ClockEvent(t, occ, payload or {}, seq) for t, occ, payload, seq, _a in rows],
+            [ClockEvent(r.type, r.occurred_at.astimezone(tz), r.payload or {}, r.seq) for r in rows],
             terms_for(version, steps),
             self.calendar(case.region_code),
             self.now,
             self.policy,
         )
-        decided = next((r for r in rows if r[0] == EventType.DECIDED), None)
-        forwarded = [r[2].get("to_department") for r in rows if r[0] == EventType.FORWARDED]
+        decided = next((r for r in rows if r.type == EventType.DECIDED), None)
+        forwarded = [r.payload.get("to_department") for r in rows if r.type == EventType.FORWARDED]
         case.status = clock.status
         case.result = clock.result or ""
-        case.document_no = str((decided[2] or {}).get("document_no") or "")[:64] if decided else ""
+        case.document_no = str((decided.payload or {}).get("document_no") or "")[:64] if decided else ""
         case.submitted_at = clock.submitted_at
         case.accepted_at = clock.accepted_at
         case.decided_at = clock.decided_at
@@ -714,7 +743,7 @@ class _Deriver:
         case.deadlines = [
             {"rule": d.rule, "level": d.level, "step": d.step, "at": d.at.isoformat()} for d in clock.deadlines
         ]
-        details = clock_json(clock)
+        details = clock.as_dict(deadlines=False)
         details.update(
             handling_type=version.handling_type, statutory_days=version.statutory_days,
             promised_days=version.promised_days, max_extension_days=version.max_extension_days,
@@ -727,11 +756,11 @@ class _Deriver:
         # Step projection.
         last_act: dict[str, tuple[str, str]] = {}
         deliverer = ""
-        for t, _occ, payload, _seq, actor in rows:
-            if t == EventType.STEP_COMPLETED and payload:
-                last_act[str(payload.get("step"))] = (actor or "", str(payload.get("outcome") or "pass"))
-            elif t == EventType.DELIVERED and not deliverer:
-                deliverer = actor or ""
+        for r in rows:
+            if r.type == EventType.STEP_COMPLETED and r.payload:
+                last_act[str(r.payload.get("step"))] = (r.actor_name or "", str(r.payload.get("outcome") or "pass"))
+            elif r.type == EventType.DELIVERED and not deliverer:
+                deliverer = r.actor_name or ""
         clocks = {sc.code: sc for sc in clock.steps}
         closed = clock.status in ("decided", "delivered", "rejected", "withdrawn", "returned")
         # 办结告知: a trailing notifier step of a decided case runs until the delivery and is done at it.
@@ -784,37 +813,12 @@ def _sync_steps(plans: list[tuple[Case, list[dict]]], *, load_existing: bool) ->
         for d in desired:
             row = existing.get((case.pk, d["code"]))
             if row is None:
-                to_create.append(CaseStep(case_id=case.pk, region_code=case.region_code, **d))
+                to_create.append((case.pk, case.region_code, *(d[k] for k in _STEP_KEYS)))
             elif tuple(d[f] for f in _STEP_UPDATE_FIELDS) != row[1:]:
                 to_update.append(SimpleNamespace(pk=row[0], **{f: d[f] for f in _STEP_UPDATE_FIELDS}))
     if to_create:
-        CaseStep.objects.bulk_create(to_create)
-    if to_update:
-        update_rows(CaseStep, to_update, _STEP_UPDATE_FIELDS)
-
-
-def clock_json(clock) -> dict[str, Any]:
-    """``Case.clock``: the Clock without its deadlines (stored in ``Case.deadlines``), datetimes as ISO 8601.
-
-    Same content as ``Clock.as_dict()`` minus ``deadlines``, built without ``dataclasses.asdict`` (which deep
-    copies and dominated the write path's CPU time).
-    """
-
-    def conv(value):
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if is_dataclass(value):
-            return {f.name: conv(getattr(value, f.name)) for f in dc_fields(value)}
-        if isinstance(value, list | tuple):
-            return [conv(v) for v in value]
-        if isinstance(value, dict):
-            return {k: conv(v) for k, v in value.items()}
-        return value
-
-    data = {f.name: conv(getattr(clock, f.name)) for f in dc_fields(clock) if f.name != "deadlines"}
-    data["elapsed_days"] = clock.elapsed_days
-    data["suspended_days"] = clock.suspended_days
-    return data
+        insert_rows(CaseStep, ("case", "region_code", *_STEP_COLUMNS), to_create)
+    update_rows(CaseStep, to_update, _STEP_UPDATE_FIELDS)
 
 
 def rederive_cases(case_ids: Iterable[int], *, now: datetime | None = None) -> int:
@@ -834,11 +838,7 @@ def rederive_cases(case_ids: Iterable[int], *, now: datetime | None = None) -> i
             .order_by("pk")
         )
         steps_by_version = _steps_by_version({c.item_version_id for c in cases})
-        history: dict[int, list[tuple]] = defaultdict(list)
-        for row in CaseEvent.objects.filter(case_id__in=ids).values_list(
-            "case_id", "type", "occurred_at", "payload", "seq", "actor_name"
-        ):
-            history[row[0]].append(row[1:])
+        history = load_histories(ids)
         deriver = _Deriver(now)
         plans = []
         for case in cases:
