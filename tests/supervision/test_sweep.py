@@ -284,3 +284,63 @@ def test_deemed_acceptance_after_downtime_raises_the_passed_case_cards(county):
     # deemed accepted on the day of receipt: promised (10 wd) and statutory (20 wd) dues passed long ago
     assert got[("case_limit", "yellow", "")] == at(2026, 3, 16, 17, 30, 1)
     assert got[("case_limit", "red", "")] == at(2026, 3, 30, 17, 30, 1)
+
+
+def test_sweep_messages_match_the_templates(county):
+    """The sweep renders card text in SQL on PostgreSQL: it must read exactly as ``messages.render``, with the
+    item's name and the step's name (not its code)."""
+    from xiaoneng.cases.models import CaseStep
+    from xiaoneng.supervision import messages
+
+    case = accepted_case(county, "MSG-1", at(2026, 3, 2, 9, 59))
+    sweep(now=at(2026, 3, 17))
+    got = {(a.rule, a.level): a for a in Alert.objects.filter(subject_id=case.pk, rule__in=["case_limit",
+                                                                                           "step_limit"])}
+    item = county.a.version.item.name
+    warning = got[("case_limit", "warning")]
+    assert warning.message == messages.render("case_limit", "warning", no="MSG-1", item=item, due=warning.due_at)
+    assert "2026-03-13 08:30" in warning.message
+    step = got[("step_limit", "yellow")]
+    name = CaseStep.objects.get(case=case, code=step.step).name
+    assert name != step.step
+    assert step.message == messages.render("step_limit", "yellow", no="MSG-1", item=item, step=name, due=step.due_at)
+
+
+def test_pg_formats_follow_the_templates():
+    from xiaoneng.supervision import messages
+
+    formats = messages.pg_formats()
+    assert formats["case_limit/red"] == "办件编号为%1$s的%2$s已超过法定时限，请速办理"
+    assert formats["step_limit/warning"] == "办件编号为%1$s的%2$s“%3$s”环节将于%4$s到期，请抓紧办理"
+    assert formats["yellow"] == "%1$s触发%5$s黄牌"  # a rule without a template
+
+
+def test_sweep_applies_combined_overrides(county):
+    """A department override (issue mode) and an item override (any field) of one rule combine for a case of
+    that department and item; the other department keeps the rule's own setting."""
+    from xiaoneng.supervision.models import RuleConfig, RuleOverride
+
+    rule = RuleConfig.objects.get(code="case_limit")
+    RuleOverride.objects.create(rule=rule, department=county.a.department, issue_mode="confirm")
+    RuleOverride.objects.create(rule=rule, item=county.a.version.item, enabled=True)
+    a = accepted_case(county, "OVR-A", at(2026, 3, 2, 9, 59))
+    b = accepted_case(county, "OVR-B", at(2026, 3, 2, 9, 59), dept="DB")
+    sweep(now=at(2026, 3, 17))
+    status = {(c.case_no, a_.level): a_.status for c in (a, b)
+              for a_ in Alert.objects.filter(subject_id=c.pk, rule="case_limit")}
+    assert status == {("OVR-A", "warning"): "pending", ("OVR-A", "yellow"): "pending",
+                      ("OVR-B", "warning"): "issued", ("OVR-B", "yellow"): "issued"}
+    assert Alert.objects.get(subject_id=a.pk, rule="case_limit", level="yellow").next_escalation_at is None
+
+
+def test_rule_switched_off_after_the_deadlines_were_stored(county):
+    from xiaoneng.supervision.models import RuleConfig, RuleOverride
+
+    case = accepted_case(county, "OFF-2", at(2026, 3, 2, 9, 59))
+    RuleOverride.objects.create(rule=RuleConfig.objects.get(code="case_limit"), department=county.a.department,
+                                enabled=False)
+    result = sweep(now=at(2026, 3, 17))
+    assert result.processed == 1
+    assert not cards(case, "case_limit") and cards(case, "step_limit")
+    case.refresh_from_db()
+    assert case.next_check_at == deadline_at(case, "case_limit", "red")  # still moved past what has passed

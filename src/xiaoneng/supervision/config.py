@@ -99,6 +99,25 @@ def setting(code: str, department_id: int | None = None, item_id: int | None = N
     return s
 
 
+def initial_statuses(codes) -> dict[str, str | None]:
+    """The initial card status of each rule in ``codes`` (None: the rule is off), for set-based SQL.
+
+    Keyed "rule|department|item" ('' for any). Look up the most specific key first — rule|d|i, rule||i,
+    rule|d|, rule|| — and the first present one is exactly ``setting(rule, d, i)``: every department × item
+    pair that two overrides of the rule could combine is listed.
+    """
+    overrides = _load()[1]
+    out: dict[str, str | None] = {}
+    for code in codes:
+        depts = {""} | {str(d) for c, d, _i in overrides if c == code and d is not None}
+        items = {""} | {str(i) for c, _d, i in overrides if c == code and i is not None}
+        for d in depts:
+            for i in items:
+                s = setting(code, int(d) if d else None, int(i) if i else None)
+                out[f"{code}|{d}|{i}"] = s.initial_status if s.enabled else None
+    return out
+
+
 def has_overrides() -> bool:
     return bool(_load()[1])
 

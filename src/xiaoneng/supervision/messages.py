@@ -67,5 +67,30 @@ def render(rule: str, level: str, *, no: str = "", item: str = "", step: str = "
                            rule=RULE_NAMES.get(rule, rule), level=LEVEL_NAMES.get(level, level))
 
 
+_PG_ARGS = {"no": "%1$s", "item": "%2$s", "step": "%3$s", "due": "%4$s", "rule": "%5$s"}
+
+
+@lru_cache(maxsize=1)
+def pg_formats() -> dict[str, str]:
+    """The time-rule templates as PostgreSQL ``format()`` strings, so the sweep renders messages in SQL with the
+    same text as :func:`render`. Arguments: no, item, step, due (local text), rule code. Keyed "rule/level",
+    plus one key per level for a rule without a template."""
+    marks = {name: f"\0{name}\0" for name in _PG_ARGS}
+
+    def convert(template: str, rule_name: str, level: str) -> str:
+        text = template.format(**{**marks, "rule": rule_name}, level=LEVEL_NAMES[level], detail="")
+        text = text.replace("%", "%%")
+        for name, arg in _PG_ARGS.items():
+            text = text.replace(marks[name], arg)
+        return text
+
+    out = {level: convert("{no}触发{rule}{level}", marks["rule"], level) for level in LEVEL_NAMES}
+    for code, name in RULE_NAMES.items():
+        for level in LEVEL_NAMES:
+            template = TEMPLATES.get((code, level), "{no}触发{rule}{level}")
+            out[f"{code}/{level}"] = convert(template, str(name), level)
+    return out
+
+
 def title(rule: str, level: str) -> str:
     return f"【{LEVEL_NAMES.get(level, level)}】{RULE_NAMES.get(rule, rule)}"
