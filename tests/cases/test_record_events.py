@@ -271,12 +271,26 @@ def test_policy_provider_hook(county):
 
     off = DeadlinePolicy.from_rows([{"rule": r, "enabled": False} for r in
                                     ("case_limit", "step_limit", "special_procedure", "pre_acceptance", "delivery")])
-    set_policy_provider(lambda: off)
+    dept_a = county.a.department.pk
+    calls = []
+
+    def provider(*, department_id, item_id):  # every rule off for department A only
+        calls.append((department_id, item_id))
+        return off if department_id == dept_a else DeadlinePolicy()
+
+    set_policy_provider(provider)
     try:
-        assert current_policy() is off
-        record_events([submitted("C1", T0, county), ev("C1", "accepted", T0)], received_at=NOW)
-        case = Case.objects.get()
-        assert case.deadlines == [] and case.next_check_at is None and case.promised_due is not None
+        assert current_policy(dept_a, None) is off and current_policy() == DeadlinePolicy()
+        calls.clear()
+        record_events([submitted("C1", T0, county), ev("C1", "accepted", T0),
+                       submitted("C2", T0, county), ev("C2", "accepted", T0),
+                       ev("C3", "submitted", T0, item=county.b.version.item.code, dept="DB", actor=""),
+                       ev("C3", "accepted", T0)], received_at=NOW)
+        assert sorted(calls) == sorted({(dept_a, county.a.version.item_id),
+                                        (county.b.department.pk, county.b.version.item_id)})  # once per pair
+        c1, c3 = Case.objects.get(case_no="C1"), Case.objects.get(case_no="C3")
+        assert c1.deadlines == [] and c1.next_check_at is None and c1.promised_due is not None
+        assert c3.deadlines and c3.next_check_at is not None
     finally:
         set_policy_provider(None)
     assert current_policy() == DeadlinePolicy()

@@ -1,9 +1,11 @@
 """The deadline policy in force (time-rule thresholds, domain-rules §3) for the case clock.
 
 Default: ``DeadlinePolicy()`` (the table of domain-rules §3). The supervision app replaces it with its
-editable rules by calling ``set_policy_provider(callable)`` in its ``AppConfig.ready`` (the callable takes no
-arguments and returns a :class:`~xiaoneng.cases.clock.DeadlinePolicy`; it should cache, it is called once per
-recorded batch). A dotted path in ``settings.XN_DEADLINE_POLICY_PROVIDER`` does the same without code.
+editable rules and their per-department / per-item overrides by calling ``set_policy_provider(callable)`` in
+its ``AppConfig.ready``: the callable takes the keywords ``department_id`` and ``item_id`` (None: the general
+policy) and returns a :class:`~xiaoneng.cases.clock.DeadlinePolicy`; the case engine calls it once per
+department × item of a recorded batch. A dotted path in ``settings.XN_DEADLINE_POLICY_PROVIDER`` does the same
+without code.
 """
 
 from __future__ import annotations
@@ -22,19 +24,22 @@ def default_policy() -> DeadlinePolicy:
     return DeadlinePolicy()
 
 
-_provider: Callable[[], DeadlinePolicy] | None = None
+_provider: Callable[..., DeadlinePolicy] | None = None
 
 
-def set_policy_provider(provider: Callable[[], DeadlinePolicy] | None) -> None:
+def set_policy_provider(provider: Callable[..., DeadlinePolicy] | None) -> None:
     """Install ``provider`` (None restores the default)."""
     global _provider
     _provider = provider
 
 
-def current_policy() -> DeadlinePolicy:
+def current_policy(department_id: int | None = None, item_id: int | None = None) -> DeadlinePolicy:
+    """The thresholds in force for a case of ``department_id`` / ``item_id`` (None, None: the general ones)."""
     provider = _provider
     if provider is None:
         path = getattr(settings, "XN_DEADLINE_POLICY_PROVIDER", "")
-        provider = import_string(path) if path else default_policy
-    policy = provider()
+        if not path:
+            return default_policy()
+        provider = import_string(path)
+    policy = provider(department_id=department_id, item_id=item_id)
     return policy if policy is not None else DeadlinePolicy()

@@ -695,8 +695,22 @@ class _Deriver:
 
     def __init__(self, now: datetime):
         self.now = now.astimezone(timezone.get_default_timezone())
-        self.policy = current_policy()
         self._calendars: dict[str, Any] = {}
+        self._policies: dict[tuple, Any] = {}
+        self._terms: dict[int, Terms] = {}
+
+    def policy(self, case: Case):
+        """The thresholds for the case's department and item (per-department / per-item overrides)."""
+        key = (case.department_id, case.item_id)
+        if key not in self._policies:
+            self._policies[key] = current_policy(*key)
+        return self._policies[key]
+
+    def terms(self, version: ItemVersion, steps: Sequence[Step]) -> Terms:
+        terms = self._terms.get(version.pk)
+        if terms is None:
+            terms = self._terms[version.pk] = terms_for(version, steps)
+        return terms
 
     def calendar(self, region_code: str):
         if region_code not in self._calendars:
@@ -717,10 +731,10 @@ class _Deriver:
         rows = sorted(rows, key=lambda r: (r.occurred_at, r.seq))
         clock = compute_clock(
             [ClockEvent(r.type, r.occurred_at.astimezone(tz), r.payload or {}, r.seq) for r in rows],
-            terms_for(version, steps),
+            self.terms(version, steps),
             self.calendar(case.region_code),
             self.now,
-            self.policy,
+            self.policy(case),
         )
         decided = next((r for r in rows if r.type == EventType.DECIDED), None)
         forwarded = [r.payload.get("to_department") for r in rows if r.type == EventType.FORWARDED]
