@@ -1,8 +1,10 @@
 """Inbox benchmark: render a window clerk's 待办 page with 100k cases in the database.
 
 Run: .venv/bin/python bench/inbox_bench.py [--cases 100000] [--runs 30] [--keep DIR]
+     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xn_inbox_bench .venv/bin/python bench/inbox_bench.py …
 
-Builds a throw-away SQLite database (or uses DATABASE_URL if set — give it an empty database of its own),
+Builds a throw-away SQLite database (or uses DATABASE_URL if set — give it an empty database of its own,
+created with ``createdb`` first; ``--keep DIR`` then re-measures it on a second run),
 bulk-generates cases and their CaseStep projections directly (no events: the inbox reads only the projection),
 and renders /staff/cases/ through Django's test client for a clerk (受理员), a reviewer (初审) and a chief
 representative (首席代表, five delegated posts). It measures at 10 % of the cases and again at 100 %, side by
@@ -239,15 +241,13 @@ def main() -> int:
     generate(0, first, county, depts, versions, seed_time)
     gen_first = time.perf_counter() - t0
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE")  # planner statistics on both databases (PostgreSQL's autovacuum may lag)
     results["small"] = {post: measure(client, user, args.runs) for post, user in users.items()}
     t0 = time.perf_counter()
     generate(first, args.cases - first, county, depts, versions, seed_time)
     gen_rest = time.perf_counter() - t0
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE")  # planner statistics on both databases (PostgreSQL's autovacuum may lag)
     results["full"] = {post: measure(client, user, args.runs) for post, user in users.items()}
     results["page2"] = measure(client, users["reviewer1"], args.runs, "/staff/cases/?page=2")
     results["shell"] = measure(client, users["acceptor"], args.runs, "/staff/")  # the bare staff home page

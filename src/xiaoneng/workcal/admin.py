@@ -2,8 +2,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarChange, CalendarDay, CalendarYear, DaySource
+from .models import CalendarChange, CalendarDay, CalendarYear, DaySource, Reprojection
 from .services import clear_override, set_override
+
+_QUEUED = _("在办件的到期时间将在后台重新计算，进度见“日历变更重算”。")
 
 
 class CalendarDayForm(forms.ModelForm):
@@ -45,12 +47,14 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         saved = set_override(obj.date, obj.kind, obj.reason, request.user, obj.region)
         obj.pk = saved.pk
+        messages.info(request, _QUEUED)
 
     def delete_model(self, request, obj):
         if obj.source == DaySource.OFFICIAL:
             messages.error(request, _("国务院公布的日期不能删除，请添加人工调整。"))
             return
         clear_override(obj.date, _("管理后台删除调整"), request.user, obj.region)
+        messages.info(request, _QUEUED)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (
@@ -69,11 +73,48 @@ class CalendarYearAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CalendarChange)
-class CalendarChangeAdmin(admin.ModelAdmin):
-    list_display = ["date", "region", "old_kind", "new_kind", "reason", "changed_by", "changed_at"]
+class CalendarChangeAdmin(ReadOnlyAdmin):
+    list_display = ["date", "region", "old_kind", "new_kind", "reason", "changed_by", "changed_at", "reprojected"]
     list_filter = ["new_kind"]
     search_fields = ["reason", "region__name"]
+    list_select_related = ["region", "changed_by", "reprojection"]
+
+    @admin.display(description=_("在办件重算"))
+    def reprojected(self, obj):
+        return obj.reprojection.progress if obj.reprojection_id else "-"
+
+
+@admin.register(Reprojection)
+class ReprojectionAdmin(ReadOnlyAdmin):
+    """Whether the open cases already follow a calendar change: queued, running (n / total), done, failed."""
+
+    list_display = ["created_at", "scope", "changed_dates", "progress", "started_at", "finished_at", "error"]
+    list_filter = ["status"]
+
+    @admin.display(description=_("适用区划"))
+    def scope(self, obj):
+        return obj.region_code or _("全国")
+
+    @admin.display(description=_("变更日期"))
+    def changed_dates(self, obj):
+        more = len(obj.dates) - 5
+        return "、".join(obj.dates[:5]) + (f" … (+{more})" if more > 0 else "")
+
+    @admin.display(description=_("状态"))
+    def progress(self, obj):
+        return obj.progress
 
     def has_add_permission(self, request):
         return False

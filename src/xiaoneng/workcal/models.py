@@ -114,6 +114,8 @@ class CalendarChange(models.Model):
         verbose_name=_("修改人"),
     )
     changed_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+    reprojection = models.ForeignKey("Reprojection", models.SET_NULL, null=True, blank=True, related_name="changes",
+                                     verbose_name=_("在办件重算"))
 
     class Meta:
         verbose_name = verbose_name_plural = _("日历变更记录")
@@ -138,3 +140,47 @@ class CalendarVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ReprojectionStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Reprojection(models.Model):
+    """Re-projection of open cases' due dates after a calendar change, run in the background (workcal.tasks).
+
+    Changes to the same scope made before the run starts share it. ``last_case_id`` is the cursor of the
+    chunks already committed, so a run interrupted by a worker restart resumes where it stopped.
+    """
+
+    region_code = models.CharField(_("适用区划代码"), max_length=12, blank=True, help_text=_("留空表示全国"))
+    dates = models.JSONField(_("变更日期"), default=list)
+    status = models.CharField(_("状态"), max_length=16, choices=ReprojectionStatus.choices,
+                              default=ReprojectionStatus.PENDING)
+    total = models.PositiveIntegerField(_("待重算办件"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("已重算办件"), default=0)
+    last_case_id = models.BigIntegerField(default=0)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    progress_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("日历变更重算")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "region_code"], name="workcal_reproj_status")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code or _('全国')} {', '.join(self.dates[:3])}: {self.progress}"
+
+    @property
+    def progress(self) -> str:
+        if self.status == ReprojectionStatus.DONE:
+            return _("已完成（%(n)d 件）") % {"n": self.done}
+        if self.status == ReprojectionStatus.RUNNING and self.total is not None:
+            return _("计算中（%(done)d / %(total)d 件）") % {"done": self.done, "total": self.total}
+        return str(self.get_status_display())

@@ -7,11 +7,22 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import CalendarChange, CalendarDay, CalendarVersion, CalendarYear, DayKind, DaySource
+from .models import (
+    CalendarChange,
+    CalendarDay,
+    CalendarVersion,
+    CalendarYear,
+    DayKind,
+    DaySource,
+    Reprojection,
+    ReprojectionStatus,
+)
 from .signals import calendar_changed
 from .worktime import official_schedule
 
@@ -23,6 +34,9 @@ __all__ = [
     "clear_override",
     "confirm_year",
     "daily_sync_and_check",
+    "reproject_stale",
+    "run_reprojection",
+    "schedule_reprojection",
     "set_override",
     "sync_official",
 ]
@@ -33,6 +47,93 @@ def bump_version() -> str:
     token = uuid.uuid4().hex
     CalendarVersion.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": timezone.now()})
     return token
+
+
+def schedule_reprojection(dates: Iterable[date], region_code: str | None) -> Reprojection:
+    """Queue the re-projection of the open cases of ``region_code`` (None: all) for after the commit.
+
+    Called inside the transaction that changes the calendar. A change to a scope whose run has not started yet
+    joins that run (its row is locked, so a worker claims it only after this commit and sees the change);
+    otherwise a new run is created and its task enqueued once the change is committed.
+    """
+    iso = {d.isoformat() for d in dates}
+    scope = region_code or ""
+    waiting = (
+        Reprojection.objects.select_for_update()
+        .filter(status=ReprojectionStatus.PENDING, region_code=scope)
+        .order_by("pk")
+        .first()
+    )
+    if waiting is not None:
+        waiting.dates = sorted(set(waiting.dates) | iso)
+        waiting.save(update_fields=["dates"])
+        return waiting
+    run = Reprojection.objects.create(region_code=scope, dates=sorted(iso))
+    transaction.on_commit(partial(_enqueue, run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import reproject_cases
+
+    reproject_cases.enqueue(run_id)
+
+
+def run_reprojection(run_id: int, *, chunk_size: int = 500) -> int:
+    """Re-derive the clocks (due dates, ``next_check_at``) of the run's open cases, one transaction per chunk.
+
+    Idempotent and resumable: a finished run does nothing, and each chunk commits together with the run's
+    cursor, so a run interrupted by a worker restart continues after the last committed chunk. Re-deriving a
+    case twice gives the same result. Returns the cases re-derived by this call.
+    """
+    from xiaoneng.cases.services import cases_to_reproject, rederive_cases
+
+    now = timezone.now()
+    claimed = (
+        Reprojection.objects.filter(pk=run_id)
+        .exclude(status=ReprojectionStatus.DONE)
+        .update(status=ReprojectionStatus.RUNNING, progress_at=now, error="")
+    )
+    if not claimed:
+        return 0
+    run = Reprojection.objects.get(pk=run_id)
+    ids = list(cases_to_reproject(run.region_code or None).filter(pk__gt=run.last_case_id))
+    runs = Reprojection.objects.filter(pk=run_id)
+    if run.started_at is None:
+        runs.update(started_at=now, total=len(ids))
+    count = 0
+    try:
+        for start in range(0, len(ids), chunk_size):
+            chunk = ids[start : start + chunk_size]
+            with transaction.atomic():
+                n = rederive_cases(chunk)
+                runs.update(last_case_id=chunk[-1], done=F("done") + n, progress_at=timezone.now())
+            count += n
+    except Exception as exc:
+        runs.update(status=ReprojectionStatus.FAILED, error=repr(exc)[:2000])
+        logger.exception("calendar re-projection %s failed after %d cases", run_id, count)
+        raise
+    runs.update(status=ReprojectionStatus.DONE, finished_at=timezone.now())
+    logger.info("calendar re-projection %s (%s, %s): %d open cases re-derived", run_id,
+                run.region_code or "national", ", ".join(run.dates[:5]), count)
+    return count
+
+
+def reproject_stale(stalled_after: timedelta = timedelta(minutes=5)) -> int:
+    """Periodic job: finish runs whose task was lost, whose worker stopped, or that failed (retried every
+    interval while the failure lasts; the admin shows the error). Returns the cases re-derived."""
+    cutoff = timezone.now() - stalled_after
+    stale = Reprojection.objects.filter(
+        Q(status=ReprojectionStatus.PENDING, created_at__lt=cutoff)
+        | Q(status__in=[ReprojectionStatus.RUNNING, ReprojectionStatus.FAILED], progress_at__lt=cutoff)
+    )
+    count = 0
+    for pk in stale.order_by("pk").values_list("pk", flat=True):
+        try:
+            count += run_reprojection(pk)
+        except Exception:  # logged with the run; the other runs still go ahead
+            continue
+    return count
 
 
 def _region(region):
@@ -87,6 +188,7 @@ def set_override(day: date, kind: str, reason: str, user=None, region=None) -> C
         reason=reason,
         changed_by=user,
         changed_at=now,
+        reprojection=schedule_reprojection([day], region_obj.code if region_obj else None),
     )
     calendar_changed.send(
         sender=CalendarDay, dates=[day], region_code=region_obj.code if region_obj else None
@@ -132,6 +234,7 @@ def clear_override(day: date, reason: str, user=None, region=None) -> CalendarDa
         new_source=restored.source if restored else "",
         reason=reason,
         changed_by=user,
+        reprojection=schedule_reprojection([day], region_obj.code if region_obj else None),
     )
     calendar_changed.send(
         sender=CalendarDay, dates=[day], region_code=region_obj.code if region_obj else None
@@ -218,6 +321,7 @@ def sync_official(years: Iterable[int] | None = None) -> SyncResult:
     if changed or new_years:
         bump_version()
     if changed:
+        schedule_reprojection(result.changed_dates, None)
         calendar_changed.send(sender=CalendarDay, dates=result.changed_dates, region_code=None)
     return result
 
