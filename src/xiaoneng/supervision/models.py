@@ -110,9 +110,13 @@ class Alert(models.Model):
     subject_type = models.CharField(_("监察对象类型"), max_length=16)
     subject_id = models.BigIntegerField(_("监察对象"))
     subject_no = models.CharField(_("对象编号"), max_length=64, blank=True)
+    # No database constraint on case / department: both are copied from the subject row the card is raised
+    # from (in the same statement), neither is ever deleted (PROTECT still guards ORM deletes), and the deferred
+    # checks cost the sweep two look-ups per card at commit. Indexed by alert_case / alert_dept_status.
     case = models.ForeignKey("cases.Case", models.PROTECT, null=True, blank=True, related_name="alerts",
-                             verbose_name=_("办件"))
-    department = models.ForeignKey(Department, models.PROTECT, related_name="alerts", verbose_name=_("责任部门"))
+                             verbose_name=_("办件"), db_constraint=False, db_index=False)
+    department = models.ForeignKey(Department, models.PROTECT, related_name="alerts", verbose_name=_("责任部门"),
+                                   db_constraint=False, db_index=False)
     region_code = models.CharField(_("区划代码"), max_length=12)
     step = models.CharField(_("环节"), max_length=32, blank=True, default="")
     rule = models.CharField(_("规则"), max_length=32)
