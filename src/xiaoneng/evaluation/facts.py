@@ -15,7 +15,8 @@ Sources
 * ``supervision_orders``: 督办单 issued to the department in the period.
 * ``accountabilities``: 问责 records on the department's orders recorded in the period.
 * ``late_events``: cases with events received in the period more than 24 hours after they occurred (sample;
-  each with its number of late events and the first late receipt).
+  each with its number of late events and the first late receipt). Not read here: it comes out of the same pass
+  over the events as the data-timeliness indicator (``indicators.events_sql``), which puts it in the facts.
 * ``early_cases``: cases completed in the period at least one working day before their promised limit (sample).
 * ``speedup_items``: the department's current published items with their statutory and promised limits.
 """
@@ -28,10 +29,10 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import F, Q
 
-from xiaoneng.cases.models import Case, CaseEvent
+from xiaoneng.cases.models import Case
 from xiaoneng.catalog.models import Item, ItemVersion
 
-from .indicators import SAMPLE, Window, _fetch, _in_list, _late_predicate, early_predicate, seconds_per_day
+from .indicators import SAMPLE, Window, _fetch, early_predicate, seconds_per_day
 
 SOURCES = ("cards", "verified_complaints", "bad_not_rectified", "supervision_orders", "accountabilities",
            "late_events", "early_cases", "speedup_items")
@@ -55,7 +56,6 @@ def collect(window: Window, department_ids: Sequence[int], as_of: datetime) -> d
     _cards(out, window, ids)
     _feedback(out, window, ids, as_of)
     _orders(out, window, ids)
-    _late_events(out, window, ids)
     _early_cases(out, window, ids)
     _items(out, ids)
     return out
@@ -121,30 +121,6 @@ def _orders(out, window, ids):
                                               "case_no": case_no or "", "recorded_at": _iso(at)})
 
 
-def _late_events(out, window, ids):
-    """Cases with events received in the window more than 24 h after they occurred: the first ``SAMPLE`` per
-    department by first late receipt. Grouped on the events' own ``department_id``; only the sampled cases are
-    looked up for their numbers, each by a primary-key probe (a scalar subquery: a join let PostgreSQL merge-join
-    the whole cases primary key)."""
-    c, e = Case._meta.db_table, CaseEvent._meta.db_table
-    where, ids_p = _in_list("e.department_id", ids)
-    late = _late_predicate("e.received_at", "e.occurred_at")
-    sql = f"""
-WITH x AS (
-  SELECT e.department_id, e.case_id, COUNT(*) AS late, MIN(e.received_at) AS first_late,
-         ROW_NUMBER() OVER (PARTITION BY e.department_id ORDER BY MIN(e.received_at), e.case_id) AS rn
-    FROM {e} e
-   WHERE e.received_at >= %s AND e.received_at < %s AND {late} AND {where}
-   GROUP BY e.department_id, e.case_id)
-SELECT x.department_id, x.case_id, (SELECT c.case_no FROM {c} c WHERE c.id = x.case_id), x.late, x.first_late
-  FROM x
- WHERE x.rn <= %s
- ORDER BY x.department_id, x.rn"""  # noqa: S608 - table names from model meta, values as parameters
-    for dept, case_id, case_no, late_n, first in _fetch(sql, [*window.params(), *ids_p, SAMPLE]):
-        out[dept]["late_events"].append({"case_id": case_id, "case_no": case_no, "late_events": int(late_n),
-                                         "first_late_received_at": _str(first)})
-
-
 def _early_cases(out, window, ids):
     """The first ``SAMPLE`` early completions per department (PostgreSQL: a LATERAL ``LIMIT`` per department on
     the ``(department_id, decided_at)`` index, so only those rows are read; elsewhere a window function)."""
@@ -189,8 +165,3 @@ def _items(out, ids):
         out[dept]["speedup_items"].append({"item_code": code, "name": name, "statutory_days": statutory,
                                            "promised_days": promised,
                                            "speedup": round(1 - promised / statutory, 4)})
-
-
-def _str(value) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-

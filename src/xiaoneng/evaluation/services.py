@@ -171,8 +171,9 @@ def compute_month(spec: StandardSpec, key: str, departments, as_of: datetime,
     out = []
     for dept in departments:
         row = values[dept.id]
+        facts = {**found[dept.id], "late_events": row["late_events_sample"]}
         totals = {"late_events": row["late_cases"], "early_cases": row["early"]}
-        data = DepartmentData(indicators=row, facts=found[dept.id], totals=totals, manual=manual[dept.id])
+        data = DepartmentData(indicators=row, facts=facts, totals=totals, manual=manual[dept.id])
         out.append(Computed(dept, score_one(spec, data), _json_indicators(row),
                             had_cases(row, found[dept.id]["cards"])))
     return out
