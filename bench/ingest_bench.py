@@ -315,6 +315,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["stream", "whole"], default="stream")
     parser.add_argument("--server", choices=["client", "gunicorn"], default="client")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--profile-dump", help="also write the profile to this file (for pstats / snakeviz)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
@@ -356,6 +357,8 @@ def main() -> None:
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(25)
         print(out.getvalue())
+        if args.profile_dump:
+            prof.dump_stats(args.profile_dump)
 
 
 if __name__ == "__main__":

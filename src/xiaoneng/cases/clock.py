@@ -350,22 +350,29 @@ class Clock:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float):
+    """Dataclasses → dicts, tuples → lists, datetimes → ISO 8601; leaves inline (this runs per recorded case)."""
+    kind = type(value)
+    if kind in _PLAIN:
         return value
-    if isinstance(value, datetime):
+    if kind is datetime:
         return value.isoformat()
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple:
         return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
+    if kind is dict:
         return {k: _jsonable(v) for k, v in value.items()}
-    cls = type(value)
-    names = _FIELD_NAMES.get(cls)
+    names = _FIELD_NAMES.get(kind)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))  # a dataclass (fields() raises if not)
-    return {name: _jsonable(getattr(value, name)) for name in names}
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))  # a dataclass (fields() raises if not)
+    out = {}
+    for name in names:
+        v = getattr(value, name)
+        t = type(v)
+        out[name] = v if t in _PLAIN else v.isoformat() if t is datetime else _jsonable(v)
+    return out
 
 
 # --- interval helpers -----------------------------------------------------------------------------------------
@@ -903,12 +910,18 @@ def compute_clock(
         )
 
     # Deadlines.
+    computed: dict[int, dict[str, datetime]] = {}  # per subject; the state below reuses them
+
+    def thresholds_of(subject: _Subject) -> dict[str, datetime]:
+        if id(subject) not in computed:
+            computed[id(subject)] = _thresholds(cal, subject, policy.rule(subject.rule))
+        return computed[id(subject)]
+
     best: dict[tuple[str, str, str | None], datetime] = {}
     for subject in subjects:
-        rp = policy.rule(subject.rule)
-        if not rp.enabled:
+        if not policy.rule(subject.rule).enabled:
             continue
-        for level, at in _thresholds(cal, subject, rp).items():
+        for level, at in thresholds_of(subject).items():
             if subject.closed_at is not None and at > subject.closed_at:
                 continue
             if (
@@ -958,7 +971,7 @@ def compute_clock(
         )
         rank = 0
         for subject in phase:
-            for level, at in _thresholds(cal, subject, policy.rule(subject.rule)).items():
+            for level, at in thresholds_of(subject).items():
                 if now >= at:
                     rank = max(rank, _LEVEL_RANK[level])
         state = [k for k, v in _LEVEL_RANK.items() if v == rank][0]

@@ -473,10 +473,12 @@ class _Recorder:
                 case_no=cno, type=typ, occurred_at=occ, actor_id=aid, actor_name=aname, acting_for=afor,
                 payload=payload,
             ))
+        # ``clock`` and ``deadlines`` are re-derived for every touched case: not worth parsing.
         cases = {
             c.case_no: c
             for c in Case.objects.select_for_update(of=("self",))
-            .select_related("item_version", "item", "department")
+            .select_related("item_version", "department")
+            .defer("clock", "deadlines")
             .filter(case_no__in=case_nos)
             .order_by("pk")
         }
