@@ -5,7 +5,7 @@ Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/xn_import_bench .venv/bin/
 
 Generates a CSV of ``--rows`` historical cases (submitted, accepted, decided, delivered: four events per row)
 in the import template's format (bench/var/import-<rows>.csv, reused if present), then imports it with
-``xiaoneng.exchange.importer.run_import`` — streamed reading, chunks of ~1000 events through the single write
+``xiaoneng.exchange.importer.run_import`` — streamed reading, chunks of ~4000 events through the single write
 path — and prints rows/s, events/s and the peak RSS (``resource.getrusage``) next to the RSS before the import
 (Django loaded): constant memory means the difference does not grow with the file.
 ``--budget-seconds N`` stops the import after N seconds (the job is left resumable; ``--resume`` continues it),

@@ -121,3 +121,17 @@ def test_instant_item_without_steps(county):
     draft = services.create_item(code="JB-1", name="即办", item_type="20", department=county.a.department,
                                  handling_type="instant", statutory_days=0, promised_days=0, steps=[])
     assert services.publish(draft).status == VersionStatus.PUBLISHED
+
+
+@pytest.mark.parametrize("promised", range(0, 31))
+def test_default_steps_fit_the_promised_limit_without_empty_reviews(promised):
+    from xiaoneng.catalog.models import HandlingType
+    from xiaoneng.catalog.services import default_steps
+
+    steps = default_steps(promised, HandlingType.PROMISED)
+    assert steps[0].code == "accept" and steps[-1].code in ("decide", "notify")
+    assert sum(s.days for s in steps) <= max(promised, 0)
+    # Only 受理 may be a same-day (0-day) step, and only for limits of up to 2 days.
+    zero = [s.code for s in steps if s.days == 0]
+    assert zero == ([] if promised > 2 else ["accept"] if promised >= 1 else ["accept", "decide"])
+    assert len({s.code for s in steps}) == len(steps)

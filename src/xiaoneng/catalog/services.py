@@ -86,11 +86,13 @@ def default_steps(promised_days: int, handling_type: str = HandlingType.PROMISED
     """The default process (受理→初审→复审→决定→办结告知) fitted into the promised limit; shorter for short limits."""
     if handling_type == HandlingType.INSTANT or promised_days <= 0:
         return [StepSpec("accept", "受理", Post.ACCEPTOR, 0), StepSpec("decide", "审核办结", Post.DECIDER, 0)]
-    if promised_days < 5:
-        review = max(promised_days - 1, 0)
+    if promised_days == 1:  # 受理 on the day, decided the next working day
+        return [StepSpec("accept", "受理", Post.ACCEPTOR, 0), StepSpec("decide", "决定", Post.DECIDER, 1)]
+    if promised_days < 5:  # 2–4 days: 受理 (on the day if the limit is 2), one review, 决定 — no 0-day review
+        accept = 0 if promised_days == 2 else 1
         return [
-            StepSpec("accept", "受理", Post.ACCEPTOR, 1 if promised_days > 1 else 0),
-            StepSpec("review1", "审核", Post.REVIEWER1, max(review - 1, 0) if promised_days > 2 else 0),
+            StepSpec("accept", "受理", Post.ACCEPTOR, accept),
+            StepSpec("review1", "审核", Post.REVIEWER1, promised_days - accept - 1),
             StepSpec("decide", "决定", Post.DECIDER, 1),
         ]
     rest = promised_days - 2  # 受理 and 办结告知 take one day each
