@@ -50,9 +50,9 @@ def _inbox(request):
     actor = request_actor(request)
     now = services.now()
     calendars = ib.Calendars()
-    steps_page = ib.page(ib.step_queryset(actor), request.GET.get("page"))
-    accept_page = ib.page(ib.pending_acceptance(actor), request.GET.get("apage"))
-    delivery_page = ib.page(ib.pending_delivery(actor), request.GET.get("dpage"))
+    steps_page = ib.counted_page(ib.step_queryset(actor), request.GET.get("page"))
+    accept_page = ib.counted_page(ib.pending_acceptance(actor), request.GET.get("apage"))
+    delivery_page = ib.counted_page(ib.pending_delivery(actor), request.GET.get("dpage"))
     context = {
         "steps_page": steps_page,
         "steps": ib.annotate_steps(steps_page.object_list, now, calendars, actor),
