@@ -248,3 +248,21 @@ def test_concurrent_gathering_gives_the_same_scores(scored_county, as_of):
     scores = run(as_of)
     assert scores["DA"].total == 75 and scores["DB"].total == 105
     assert cats(scores["DA"]) == EXPECTED_A
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner settings exist on PostgreSQL only")
+def test_events_pass_puts_the_planner_settings_back(scored_county):
+    from datetime import date
+
+    from xiaoneng.evaluation import indicators
+
+    def current():
+        with connection.cursor() as cur:
+            cur.execute("SELECT current_setting('enable_indexscan'), current_setting('work_mem')")
+            return cur.fetchone()
+
+    before = current()
+    window = indicators.Window.for_dates(date(2026, 10, 1), date(2026, 10, 31))
+    rows = indicators.events_part(window, [scored_county.county.a.department.id])
+    assert rows[scored_county.county.a.department.id]["events"] == 40
+    assert current() == before == ("on", before[1])  # the early-completion sample still walks its index

@@ -91,22 +91,31 @@ def _late_predicate(received: str, occurred: str) -> str:
     return f"(julianday({received}) - julianday({occurred})) > 1.0"
 
 
-def _fetch(sql: str, params: list, *, bitmap: bool = False) -> list[tuple]:
-    """``bitmap``: PostgreSQL reads a month's range of a time index as a bitmap heap scan (pages in order, each read
-    once) instead of a plain index scan, which the planner prefers when the column follows insertion order but
-    which costs about 2.5× more per row here (a heap fetch per index entry). Only for this query: the setting is
-    put back afterwards, inside the same transaction."""
+# PostgreSQL planner settings for the pass over a month's events (measured at 10M cases: 1.67 s → 1.05 s).
+# ``enable_indexscan`` off: the month's range of ``received_at`` is read as a bitmap heap scan (pages in order,
+# each once) rather than a plain index scan, which the planner prefers because the column follows insertion order
+# but which fetches the heap once per entry. ``work_mem``: the planner cannot know that grouping by "late case"
+# gives few groups (one per department plus one per late-reporting case) and would sort every event to disk;
+# with room for its (over-)estimate it hashes them instead.
+EVENTS_PLANNER = {"enable_indexscan": "off", "work_mem": "64MB"}
+
+
+def _fetch(sql: str, params: list, *, planner: dict[str, str] | None = None) -> list[tuple]:
+    """``planner``: PostgreSQL settings for this query only (set, then put back, inside the same transaction)."""
     with connection.cursor() as cur:
-        if not (bitmap and connection.vendor == "postgresql"):
+        if not (planner and connection.vendor == "postgresql"):
             cur.execute(sql, params)
             return cur.fetchall()
-        cur.execute("SELECT current_setting('enable_indexscan'), set_config('enable_indexscan', 'off', true)")
-        previous = cur.fetchone()[0]
+        previous = {}
+        for name, value in planner.items():
+            cur.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+            previous[name] = cur.fetchone()[0]
         try:
             cur.execute(sql, params)
             return cur.fetchall()
         finally:
-            cur.execute("SELECT set_config('enable_indexscan', %s, true)", [previous])
+            for name, value in previous.items():
+                cur.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def seconds_per_day() -> int:
@@ -226,7 +235,7 @@ def events_part(window: Window, ids: Sequence[int]) -> dict[int, dict]:
     start, end = window.params()
     out: dict[int, dict] = {}
     for dept, events, late, late_cases, case_id, n, first, case_no in _fetch(
-            events_sql(where), {"s": start, "e": end, "n": SAMPLE, **ids_p}, bitmap=True):
+            events_sql(where), {"s": start, "e": end, "n": SAMPLE, **ids_p}, planner=EVENTS_PLANNER):
         row = out.setdefault(dept, dict(events=int(events), late_events=int(late), late_cases=int(late_cases),
                                         late_events_sample=[]))
         if case_id is not None:
