@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -599,8 +599,12 @@ def raise_passed(model_label: str, ids: Sequence[int], now: datetime | None = No
 # --- irregularities (on each recorded batch) -------------------------------------------------------------------
 
 
-def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None) -> list[Card]:
-    """Run the irregularity rules over the touched cases (set-based: a fixed number of queries per batch)."""
+def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None,
+                            histories: Mapping[int, Sequence[Any]] | None = None) -> list[Card]:
+    """Run the irregularity rules over the touched cases (set-based: a fixed number of queries per batch).
+
+    ``histories`` (case id → all its events, as the case engine hands them to ``events_recorded``) saves
+    reading the events again; without it they are read in one query."""
     from xiaoneng.cases.models import Case, CaseEvent
     from xiaoneng.catalog.models import Fee, ItemVersion, Step
 
@@ -627,11 +631,15 @@ def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None
         steps[vid].append(StepFact(code, name, post, group))
     versions = {v["id"]: v for v in ItemVersion.objects.filter(id__in=version_ids).values(
         "id", "separation_required", "handling_type", "max_extension_days")}
-    events: dict[int, list] = defaultdict(list)
-    for e in CaseEvent.objects.filter(case_id__in=ids).only(
-        "case_id", "type", "occurred_at", "received_at", "payload", "actor_id", "actor_name", "seq"
-    ):
-        events[e.case_id].append(e)
+    events: Mapping[int, Sequence[Any]]
+    if histories is not None and all(i in histories for i in ids):
+        events = histories
+    else:
+        events = defaultdict(list)
+        for e in CaseEvent.objects.filter(case_id__in=ids).only(
+            "case_id", "type", "occurred_at", "received_at", "payload", "actor_id", "actor_name", "seq"
+        ):
+            events[e.case_id].append(e)
     raised_at = now or timezone.now()
     alerts: list[Card] = []
     for c in cases:
@@ -654,7 +662,7 @@ def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None
     return insert_alerts(alerts)
 
 
-def on_events_recorded(sender=None, case_ids=None, events=None, **kwargs) -> None:
+def on_events_recorded(sender=None, case_ids=None, events=None, histories=None, **kwargs) -> None:
     """``cases.signals.events_recorded`` receiver: irregularities, and time-rule cards that had already passed
     when the events arrived (late reports, imports, a case closed after its dues). Never breaks recording."""
     if not case_ids:
@@ -664,7 +672,7 @@ def on_events_recorded(sender=None, case_ids=None, events=None, **kwargs) -> Non
     now = max(received) if received else timezone.now()
     try:
         with transaction.atomic():
-            evaluate_irregularities(case_ids, now)
+            evaluate_irregularities(case_ids, now, histories)
             raise_passed("cases.case", case_ids, now)
     except Exception:  # a supervision failure must not lose the events; the sweep catches up time rules
         logger.exception("supervision: evaluating recorded events failed for %d cases", len(case_ids))
