@@ -13,12 +13,18 @@ scored in a fresh child process (``evaluate_period``: indicators, facts, scores 
 (cold-ish, warm); the child reports its wall time, its peak RSS and the query count. The target is ≤ 10 s per
 month and a flat RSS as the case count grows.
 
-Measured 2026-11-22 on the shared 2-CPU / 23 GB machine (PostgreSQL 15, shared_buffers 128 MB, other sessions'
-tests and benchmarks running; load average in brackets):
-  1,000,000 cases (fresh database):  2.84 s / 2.75 s, peak RSS 107.9 MB  [5.7]
-  10,000,000 cases (generated 1 M + 4 M + 1.6 M + 3.4 M, ``--resume``): 15.76 s right after the index rebuild,
-  9.73 s second run [9.2]; re-run later 8.62 / 7.05 s and 7.33 / 7.00 s, peak RSS 117.7 MB [2.5–2.9]
-  → 10× cases: time ×2.6 (warm), peak RSS ×1.09. 14–16 queries on the main connection (+ 5 worker connections).
+``bench/scoring_bench.py child`` only scores (twice) against the existing database: a re-measure without
+regenerating. ``--resume`` migrates the database first (the code scored may be newer than the data).
+
+Measured 2026-11-22 on the shared 2-CPU / 23 GB machine (PostgreSQL 15, shared_buffers 128 MB, work_mem 4 MB,
+other sessions' tests and benchmarks running; 1-minute load average in brackets), after commit 085fd1a:
+  10,000,000 cases (1 M + 9 M ``--resume``): first run right after generation 2.93 s, second 3.12 s [3.4]
+  (commit cfc6f6e); later child runs 4.57 / 4.34 s and 4.77 / 3.93 s [3.1–3.5]; peak RSS 121–122 MB.
+  1,000,000 cases (own database): 1.69 / 1.93 s and 1.50 / 1.29 s [3.1–3.5]; peak RSS 107.8 MB.
+  → 10× cases: time ×2.5–3, peak RSS ×1.13 (the month's facts are 10× more: 14,453 counted cards instead of 1,406,
+  stored on the score lines; Python never holds cases). 16 queries on the main connection (+ 5 worker
+  connections). Before (commit 958461c, same 10M database, side by side): the events aggregate 10.5–11.8 s
+  → 1.4–1.5 s, the cases aggregate 8.2–9.7 s → 1.4–1.7 s.
 """
 
 from __future__ import annotations
