@@ -9,7 +9,10 @@ them have a passed deadline (``next_check_at`` one hour ago), the rest are due i
 script then times, side by side for ``--small`` and ``--large`` open cases:
 * one sweep over the due cases (cards raised, ``next_check_at`` moved; target ≤ 2 s),
 * one sweep with nothing due (target ≤ 50 ms),
-and prints the ratio large / small (the sweep's cost must not grow with cases that are not due).
+* the floor: a bare UPDATE of ``next_check_at`` on the due rows (rolled back),
+and prints the ratio large / small (the sweep's cost must not grow with cases that are not due), the load
+average, and where one more sweep's time goes (its statement under EXPLAIN ANALYZE: exclusive time and WAL
+records of the claim, the card INSERT, the case UPDATE and the rest).
 Between runs the due cases are reset and their cards removed, so every run does the same work.
 """
 
@@ -161,6 +164,55 @@ def clear() -> None:
                        "cases_casestep, cases_caseevent, cases_case RESTART IDENTITY CASCADE")
 
 
+def _walk(node: dict):
+    yield node
+    for child in node.get("Plans", ()):
+        yield from _walk(child)
+
+
+def explain_sweep(due: int) -> str:
+    """Where one sweep's time goes: the sweep statement is run once more under EXPLAIN ANALYZE (its real work),
+    and the exclusive time and WAL records of its parts are summarised."""
+    import json
+
+    from django.db import connection
+
+    from xiaoneng.supervision.services import sweep
+
+    plans = []
+
+    def wrapper(execute, sql, params, many, context):
+        if sql.lstrip().startswith("WITH claimed"):
+            execute("EXPLAIN (ANALYZE, WAL, FORMAT JSON) " + sql, params, many, context)
+            plan = context["cursor"].fetchone()[0]
+            plans.append(json.loads(plan) if isinstance(plan, str) else plan)
+        return execute(sql, params, many, context)
+
+    reset_due(due)
+    with connection.execute_wrapper(wrapper):
+        sweep()
+    root = plans[0][0]
+    parts: dict[str, list[float]] = {}
+    def total(node: dict) -> float:
+        return node["Actual Total Time"] * node["Actual Loops"]
+
+    for node in _walk(root["Plan"]):
+        # a CTE's work is its own subplan's; scanning its stored rows again is nearly free
+        own = 0.0 if node["Node Type"] == "CTE Scan" else total(node) - sum(map(total, node.get("Plans", ())))
+        if node["Node Type"] == "ModifyTable":
+            name = f"{node['Operation'].lower()} {node['Relation Name']}"
+        elif node["Node Type"] == "LockRows":
+            name = "claim (FOR UPDATE SKIP LOCKED)"
+        else:
+            name = "reading, joining, rendering"
+        acc = parts.setdefault(name, [0.0, 0])
+        acc[0] += max(own, 0.0)
+        acc[1] += node.get("WAL Records", 0) if node["Node Type"] in ("ModifyTable", "LockRows") else 0
+    text = ", ".join(f"{k} {ms:.0f} ms ({wal:,} WAL records)" if wal else f"{k} {ms:.0f} ms"
+                     for k, (ms, wal) in sorted(parts.items(), key=lambda kv: -kv[1][0]))
+    return f"statement {root['Execution Time']:.0f} ms: {text}"
+
+
 def time_sweeps(due: int, runs: int) -> dict:
     from xiaoneng.supervision.models import Alert
     from xiaoneng.supervision.services import sweep
@@ -191,8 +243,9 @@ def time_sweeps(due: int, runs: int) -> dict:
                 raise _Rollback
         except _Rollback:
             pass
-    return {"due": statistics.median(due_times), "due_all": due_times,
-            "idle": statistics.median(idle_times), "idle_max": max(idle_times), "floor": statistics.median(floors)}
+    return {"due": statistics.median(due_times), "due_all": due_times, "load": os.getloadavg()[0],
+            "idle": statistics.median(idle_times), "idle_max": max(idle_times), "floor": statistics.median(floors),
+            "explain": explain_sweep(due)}
 
 
 class _Rollback(Exception):
@@ -248,10 +301,13 @@ def report(args, results) -> int:
     s, lg = results[args.small], results[args.large]
     print()
     print(f"{'open cases':>12} | {'due':>7} | {'sweep (median)':>15} | {'nothing due (median / max)':>27} | "
-          f"floor: bare UPDATE of the due rows")
+          f"floor: bare UPDATE of the due rows | load average")
     for n, r in ((args.small, s), (args.large, lg)):
         print(f"{n:>12,} | {args.due:>7,} | {r['due'] * 1000:>12.0f} ms | "
-              f"{r['idle'] * 1000:>10.1f} ms / {r['idle_max'] * 1000:.1f} ms | {r['floor'] * 1000:>8.0f} ms")
+              f"{r['idle'] * 1000:>10.1f} ms / {r['idle_max'] * 1000:.1f} ms | {r['floor'] * 1000:>8.0f} ms | "
+              f"{r['load']:.1f}")
+    for n, r in ((args.small, s), (args.large, lg)):
+        print(f"{n:>12,}: sweeps {', '.join(f'{t * 1000:.0f}' for t in r['due_all'])} ms; {r['explain']}")
     print(f"ratio large/small: sweep {lg['due'] / s['due']:.2f}x, nothing due {lg['idle'] / s['idle']:.2f}x, "
           f"floor {lg['floor'] / s['floor']:.2f}x; sweep / floor: {s['due'] / s['floor']:.1f}x and "
           f"{lg['due'] / lg['floor']:.1f}x")
