@@ -1,5 +1,6 @@
 """The single write path: validation codes, idempotency, personal data, batches, query budget, signal."""
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -399,6 +400,11 @@ def test_clock_as_dict_matches_the_dataclass_conversion(county):
     assert clock.as_dict() == expected
     del expected["deadlines"]
     assert clock.as_dict(deadlines=False) == expected
+    # Enum members (str subclasses, e.g. a status taken from CaseStatus) pass through as their value.
+    from xiaoneng.cases.models import CaseStatus
+
+    data = dataclasses.replace(clock, status=CaseStatus.WITHDRAWN).as_dict()
+    assert data["status"] == "withdrawn" and json.loads(json.dumps(data))["status"] == "withdrawn"
 
 
 def test_rederive_cases_is_idempotent_and_bounded(county, only_case_engine, django_assert_max_num_queries):

@@ -1,11 +1,19 @@
-"""A calendar change re-projects the clocks of open cases in the affected region."""
+"""A calendar change re-projects the clocks of open cases in the affected region (a workcal background task,
+run here by the immediate task backend when the change commits)."""
 
 from datetime import date
+
+import pytest
 
 from tests.cases.conftest import at, ev, submitted
 from xiaoneng.cases.models import Case
 from xiaoneng.cases.services import record_events, reproject_region
 from xiaoneng.workcal import services as workcal
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 def _open_case(county, no="R1"):

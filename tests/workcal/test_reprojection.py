@@ -65,8 +65,6 @@ def test_admin_holiday_moves_the_open_case_after_the_task_runs(county, admin_cli
     assert "已完成（1 件）" in admin_client.get("/admin/workcal/reprojection/").content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="cases.receivers still re-projects synchronously on commit; the lead "
-                                       "removes that receiver now that workcal queues the re-projection")
 def test_committing_the_admin_request_does_not_re_derive(county, admin_client,
                                                          django_capture_on_commit_callbacks):
     case = _open_case(county)

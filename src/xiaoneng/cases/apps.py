@@ -9,7 +9,6 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from xiaoneng.core import periodic
 
-        from . import receivers  # noqa: F401  (calendar changes re-project open cases)
         from .audit import daily_digest
 
         periodic.register("cases.chain_digest", 24 * 3600, daily_digest)

@@ -366,7 +366,10 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     names = _FIELD_NAMES.get(kind)
     if names is None:
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))  # a dataclass (fields() raises if not)
+        if not hasattr(kind, "__dataclass_fields__"):
+            # e.g. a TextChoices member (a str subclass) passed in as a status: JSON takes it as it is.
+            return value.isoformat() if isinstance(value, datetime) else value
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
     out = {}
     for name in names:
         v = getattr(value, name)
