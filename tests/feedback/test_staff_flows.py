@@ -331,7 +331,8 @@ def test_device_prefers_the_case_the_clerk_just_handled(client, world):
 
     clerk = world.county.a.staff[Post.ACCEPTOR]
     # world.decided was decided before world.delivered, but the clerk touched it last.
-    CaseEvent.objects.create(case=world.decided, region_code=world.decided.region_code, seq=1, event_id="e1",
+    CaseEvent.objects.create(case=world.decided, region_code=world.decided.region_code,
+                             department_id=world.decided.department_id, seq=1, event_id="e1",
                              type="delivered", occurred_at=at(2026, 11, 4, 9), received_at=at(2026, 11, 4, 9),
                              actor_id=clerk.username, hash="x" * 64)
     client.force_login(clerk)
