@@ -2,32 +2,19 @@
 under the CSP, and the breakdown links lead to the facts."""
 
 import os
-from pathlib import Path
 
 import pytest
 
+from tests.browser import BROWSER, new_page
 from xiaoneng.evaluation import services
 from xiaoneng.org.models import Post
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture
-def page(transactional_db, live_server, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        pg = context.new_page()
-        pg.set_default_timeout(20000)
-        yield pg
-        context.close()
-        browser.close()
+def page(browser):
+    return new_page(browser, 1400, 1000)
 
 
 def test_department_page_draws_charts_and_links_to_facts(page, live_server, scored_county, as_of, client):

@@ -1,24 +1,10 @@
 """Browser test: the API docs page renders from vendored assets under the site's CSP (no CDN, no violations)."""
 
-from pathlib import Path
-
-import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
-]
 
 
-@pytest.fixture
-def browser(transactional_db, live_server, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+from tests.browser import BROWSER
+
+pytestmark = BROWSER
 
 
 def test_docs_render_offline(browser, live_server):

@@ -2,30 +2,14 @@
 handling department's leader sees it in the staff inbox."""
 
 import re
-from pathlib import Path
 
-import pytest
 from django.test import Client
 
+from tests.browser import BROWSER
 from xiaoneng.feedback.models import Complaint
 from xiaoneng.org.models import Post
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
-]
-
-
-@pytest.fixture
-def browser(transactional_db, live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+pytestmark = BROWSER
 
 
 def solve(question: str) -> str:

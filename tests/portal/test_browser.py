@@ -2,33 +2,19 @@
 correction, the applicant uploads the missing material, the case is accepted and decided, and the public
 progress query shows each stage."""
 
-from pathlib import Path
 
 import pytest
 
+from tests.browser import BROWSER, new_page
 from xiaoneng.cases.models import Case
 from xiaoneng.portal import services
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture
-def page(transactional_db, live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        yield pg
-        context.close()
-        browser.close()
+def page(browser):
+    return new_page(browser, 390, 844, timeout_ms=15000)  # a phone
 
 
 def _query_status(page, live_server, case) -> str:

@@ -1,33 +1,20 @@
 """Browser test (Debian's Chromium through Playwright): the wall draws its ECharts panels under the CSP, and
 redraws them after an htmx refresh of the partial without a page reload."""
 
-from pathlib import Path
 
 import pytest
 
+from tests.browser import BROWSER, new_page
 from tests.supervision.conftest import accepted_case, at
 from xiaoneng.supervision.services import sweep
 from xiaoneng.supervision.wall import refresh_snapshots
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture
-def page(transactional_db, live_server, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-        pg = context.new_page()
-        pg.set_default_timeout(20000)
-        yield pg
-        context.close()
-        browser.close()
+def page(browser):
+    return new_page(browser, 1600, 1000)
 
 
 def test_wall_draws_and_refreshes(page, live_server, county, client):

@@ -1,33 +1,15 @@
 """A 承诺件 driven through the real UI in Debian's Chromium (Playwright): register, accept, review, decide, deliver."""
 
-import os
 import re
 
 import pytest
 from django.test import Client
 
+from tests.browser import BROWSER
 from xiaoneng.cases.models import Case
 from xiaoneng.org.models import Post
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield instance
-        instance.close()
+pytestmark = [*BROWSER, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def page_as(browser, live_server, user):
