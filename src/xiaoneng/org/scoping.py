@@ -22,7 +22,11 @@ def active_assignments(user: User) -> QuerySet[PostAssignment]:
 @contextmanager
 def memoised(user: User):
     """Within the block, repeated ``acting_posts``/``is_supervisor``/``visible_department_ids`` calls for the
-    same user hit the database once (e.g. the navigation's many ``visible`` checks on one page)."""
+    same user hit the database once (e.g. the navigation's many ``visible`` checks on one page). Re-entrant:
+    an inner block shares the outer one's memo."""
+    if hasattr(user, "_xn_scoping_memo"):
+        yield user
+        return
     user._xn_scoping_memo = {}
     try:
         yield user
@@ -37,6 +41,11 @@ def _memo(user, key, compute):
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+def _assignments(user: User) -> list[PostAssignment]:
+    """The user's active assignments (with department and region), read once per memoised block."""
+    return _memo(user, "assignments", lambda: list(active_assignments(user)))
 
 
 def acting_posts(user: User, department_id: int | None = None, at=None) -> set[tuple[int, str]]:
@@ -90,7 +99,7 @@ def has_post(user: User, post: str, department_id: int | None = None) -> bool:
 
 def supervised_region_codes(user: User) -> list[str]:
     """Region codes a supervisor watches: the subtree of each supervising assignment's department region."""
-    paths = [a.department.region.path for a in active_assignments(user) if a.post == Post.SUPERVISOR]
+    paths = [a.department.region.path for a in _assignments(user) if a.post == Post.SUPERVISOR]
     if not paths:
         return []
     query = Q()
@@ -100,9 +109,7 @@ def supervised_region_codes(user: User) -> list[str]:
 
 
 def is_supervisor(user: User) -> bool:
-    return user.is_superuser or _memo(
-        user, "is_supervisor", lambda: active_assignments(user).filter(post=Post.SUPERVISOR).exists()
-    )
+    return user.is_superuser or any(a.post == Post.SUPERVISOR for a in _assignments(user))
 
 
 def visible_department_ids(user: User) -> set[int] | None:
@@ -111,8 +118,12 @@ def visible_department_ids(user: User) -> set[int] | None:
         return set()
     if user.is_superuser:
         return None
+    return set(_memo(user, "visible_department_ids", lambda: _visible_department_ids(user)))
+
+
+def _visible_department_ids(user: User) -> set[int]:
     ids = {user.department_id} if user.department_id else set()
-    ids |= {a.department_id for a in active_assignments(user)}
+    ids |= {a.department_id for a in _assignments(user)}
     ids |= {a.department_id for a in PostAssignment.objects.filter(substitute=user, is_active=True)}
     regions = supervised_region_codes(user)
     if regions:
@@ -124,7 +135,7 @@ def managed_department_ids(user: User) -> set[int] | None:
     """Departments whose staff, accounts and posts the user administers (部门管理员); None means all."""
     if user.is_superuser:
         return None
-    return {a.department_id for a in active_assignments(user) if a.post == Post.DEPT_ADMIN}
+    return {a.department_id for a in _assignments(user) if a.post == Post.DEPT_ADMIN}
 
 
 def scope_by_department(qs: QuerySet, user: User, field: str = "department") -> QuerySet:
