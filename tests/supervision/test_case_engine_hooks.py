@@ -47,3 +47,25 @@ def test_irregularities_same_from_the_signal_histories_and_from_the_database(cou
     Alert.objects.filter(case__case_no="IRR-H").delete()
     evaluate_irregularities([Case.objects.get(case_no="IRR-H").pk], at(2026, 3, 3, 12, 1))
     assert set(Alert.objects.filter(case__case_no="IRR-H").values_list("rule", "level", "due_at")) == from_signal
+
+
+def test_a_change_during_a_reload_is_not_cached_stale(county, monkeypatch):
+    """An invalidation that lands while the rules are being read (another thread saved a rule) must not leave
+    the old read cached: the next lookup reads again."""
+    from xiaoneng.supervision import config
+
+    config.invalidate()
+    real_all = RuleConfig.objects.all
+    calls = []
+
+    def all_then_concurrent_save():
+        rows = list(real_all())
+        if not calls:  # first reload: someone switches the rule off meanwhile
+            RuleConfig.objects.filter(code="step_limit").update(enabled=False)
+            config.invalidate()
+        calls.append(1)
+        return rows
+
+    monkeypatch.setattr(RuleConfig.objects, "all", all_then_concurrent_save)
+    assert config.setting("step_limit").enabled  # this read began before the change
+    assert not config.setting("step_limit").enabled  # … and was not cached: the next one sees it

@@ -42,6 +42,7 @@ class RuleSetting:
 def invalidate(*args, **kwargs) -> None:
     with _lock:
         _cache["loaded"] = 0.0
+        _cache["generation"] = _cache.get("generation", 0) + 1
 
 
 def _load() -> tuple[dict, dict]:
@@ -49,6 +50,7 @@ def _load() -> tuple[dict, dict]:
     with _lock:
         if _cache["rules"] is not None and now - _cache["loaded"] < CACHE_SECONDS:
             return _cache["rules"], _cache["overrides"]
+        generation = _cache.get("generation", 0)
     from .models import RuleConfig, RuleOverride
 
     rules = {}
@@ -58,7 +60,10 @@ def _load() -> tuple[dict, dict]:
     for ov in RuleOverride.objects.select_related("rule"):
         overrides[(ov.rule.code, ov.department_id, ov.item_id)] = ov
     with _lock:
-        _cache.update(loaded=now, rules=rules, overrides=overrides)
+        # A change committed while we read (another thread, e.g. the worker or a live server) invalidated what we
+        # read: use it for this call only, do not cache it for 30 s.
+        if _cache.get("generation", 0) == generation:
+            _cache.update(loaded=now, rules=rules, overrides=overrides)
     return rules, overrides
 
 
