@@ -279,7 +279,7 @@ def test_policy_provider_hook(county):
         calls.append((department_id, item_id))
         return off if department_id == dept_a else DeadlinePolicy()
 
-    set_policy_provider(provider)
+    previous = set_policy_provider(provider)
     try:
         assert current_policy(dept_a, None) is off and current_policy() == DeadlinePolicy()
         calls.clear()
@@ -293,8 +293,13 @@ def test_policy_provider_hook(county):
         assert c1.deadlines == [] and c1.next_check_at is None and c1.promised_due is not None
         assert c3.deadlines and c3.next_check_at is not None
     finally:
-        set_policy_provider(None)
-    assert current_policy() == DeadlinePolicy()
+        # Put back whatever was installed (the supervision app's provider): later tests in this process use it.
+        assert set_policy_provider(previous) is provider
+    try:
+        set_policy_provider(None)  # None: the default table
+        assert current_policy() == DeadlinePolicy()
+    finally:
+        set_policy_provider(previous)
 
 
 def test_next_case_no(county):

@@ -27,10 +27,13 @@ def default_policy() -> DeadlinePolicy:
 _provider: Callable[..., DeadlinePolicy] | None = None
 
 
-def set_policy_provider(provider: Callable[..., DeadlinePolicy] | None) -> None:
-    """Install ``provider`` (None restores the default)."""
+def set_policy_provider(
+    provider: Callable[..., DeadlinePolicy] | None,
+) -> Callable[..., DeadlinePolicy] | None:
+    """Install ``provider`` (None: the default table); returns the one it replaces, to put back later."""
     global _provider
-    _provider = provider
+    previous, _provider = _provider, provider
+    return previous
 
 
 def current_policy(department_id: int | None = None, item_id: int | None = None) -> DeadlinePolicy:
