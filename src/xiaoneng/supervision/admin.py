@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from xiaoneng.core.admin import ReadOnlyAdmin
+
 from .models import (
     Accountability,
     Alert,
@@ -11,19 +13,6 @@ from .models import (
     RuleOverride,
     SupervisionOrder,
 )
-
-
-class ReadOnlyHistory(admin.ModelAdmin):
-    """Supervision history is never deleted or edited in the admin."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class RuleOverrideInline(admin.TabularInline):
@@ -49,7 +38,7 @@ class RuleConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyHistory):
+class AlertAdmin(ReadOnlyAdmin):
     list_display = ("id", "subject_type", "subject_no", "department", "rule", "level", "status", "due_at",
                     "raised_at")
     list_filter = ("status", "level", "rule", "subject_type")
@@ -58,25 +47,25 @@ class AlertAdmin(ReadOnlyHistory):
 
 
 @admin.register(AlertTransition)
-class AlertTransitionAdmin(ReadOnlyHistory):
+class AlertTransitionAdmin(ReadOnlyAdmin):
     list_display = ("at", "alert", "order", "action", "from_status", "to_status", "actor")
     list_filter = ("action",)
 
 
 @admin.register(SupervisionOrder)
-class SupervisionOrderAdmin(ReadOnlyHistory):
+class SupervisionOrderAdmin(ReadOnlyAdmin):
     list_display = ("order_no", "department", "status", "reply_due", "issued_at", "replied_at", "closed_at")
     list_filter = ("status",)
     search_fields = ("order_no",)
 
 
 @admin.register(Accountability)
-class AccountabilityAdmin(ReadOnlyHistory):
+class AccountabilityAdmin(ReadOnlyAdmin):
     list_display = ("order", "person_name", "step", "measure", "recorded_at")
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyHistory):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "recipient", "title", "read_at")
 
 
@@ -89,7 +78,7 @@ def retry_messages(modeladmin, request, queryset):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ReadOnlyHistory):
+class OutboundMessageAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "channel", "address", "subject", "status", "attempts", "last_error", "sent_at")
     list_filter = ("status", "channel")
     search_fields = ("address", "subject")

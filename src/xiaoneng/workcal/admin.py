@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from xiaoneng.core.admin import ReadOnlyAdmin
+
 from .models import CalendarChange, CalendarDay, CalendarYear, DaySource, Reprojection
 from .services import clear_override, set_override
 
@@ -71,17 +73,6 @@ class CalendarYearAdmin(admin.ModelAdmin):
         if not change:
             obj.confirmed_by = request.user
         super().save_model(request, obj, form, change)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CalendarChange)
