@@ -18,7 +18,11 @@ from typing import Any
 
 from django.db import connections, models, router
 
-__all__ = ["create_objects", "insert_rows", "insert_rows_into", "update_rows"]
+__all__ = ["JSONText", "create_objects", "insert_rows", "insert_rows_into", "update_rows"]
+
+
+class JSONText(str):
+    """A value for a JSON column that is already JSON text: written as it is, not encoded again."""
 
 
 def _connection(model):
@@ -30,14 +34,19 @@ def _converters(model, field_names: Sequence[str], conn) -> list[Callable[[Any],
     out: list[Callable[[Any], Any]] = []
     for name in field_names:
         f = meta.get_field(name)
-        if conn.vendor != "postgresql":
+        if isinstance(f, models.JSONField):
+            out.append(lambda value, f=f: _json_text(value, f))
+        elif conn.vendor != "postgresql":
             out.append(lambda value, f=f: f.get_db_prep_save(value, conn))
-        elif isinstance(f, models.JSONField):
-            out.append(lambda value, f=f: None if value is None else json.dumps(value, cls=f.encoder,
-                                                                                ensure_ascii=False))
         else:
             out.append(None)
     return out
+
+
+def _json_text(value: Any, f: models.JSONField) -> str | None:
+    if value is None or type(value) is JSONText:
+        return value
+    return json.dumps(value, cls=f.encoder, ensure_ascii=False)
 
 
 def _prepared(converters, rows: Iterable[Sequence[Any]]):

@@ -15,11 +15,14 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-__all__ = ["canonical_json", "content_hash", "day_digest", "event_hash", "normalise_payload", "utc_iso"]
+__all__ = [
+    "canonical_json", "content_hash", "day_digest", "event_hash", "normalise_payload", "payload_json", "utc_iso",
+]
 
 
 def utc_iso(value: datetime) -> str:
@@ -35,6 +38,14 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def payload_json(payload: Mapping[str, Any]) -> str:
+    """The canonical JSON of a payload: computed once per event, shared by both hashes and the stored row."""
+    return canonical_json(payload)
+
+
+_q = encode_basestring  # a JSON string literal (C accelerated; what json.dumps emits with ensure_ascii=False)
+
+
 def event_hash(
     *,
     case_no: str,
@@ -47,23 +58,21 @@ def event_hash(
     actor_id: str,
     actor_name: str,
     acting_for: str,
-    payload: Mapping[str, Any],
+    payload: Mapping[str, Any] | None = None,
     prev_hash: str,
+    payload_text: str | None = None,
 ) -> str:
-    content = {
-        "case_no": case_no,
-        "seq": int(seq),
-        "source_system": source_system,
-        "event_id": event_id,
-        "type": type,
-        "occurred_at": utc_iso(occurred_at),
-        "received_at": utc_iso(received_at),
-        "actor_id": actor_id,
-        "actor_name": actor_name,
-        "acting_for": acting_for,
-        "payload": payload,
-    }
-    return hashlib.sha256((canonical_json(content) + (prev_hash or "")).encode()).hexdigest()
+    """``payload_text``: ``payload_json(payload)`` if already computed (then ``payload`` is not read)."""
+    if payload_text is None:
+        payload_text = canonical_json(payload)
+    # canonical_json(content), assembled with its keys in sorted order (same bytes, one encoding of the payload).
+    text = (
+        f'{{"acting_for":{_q(acting_for)},"actor_id":{_q(actor_id)},"actor_name":{_q(actor_name)},'
+        f'"case_no":{_q(case_no)},"event_id":{_q(event_id)},"occurred_at":"{utc_iso(occurred_at)}",'
+        f'"payload":{payload_text},"received_at":"{utc_iso(received_at)}","seq":{int(seq)},'
+        f'"source_system":{_q(source_system)},"type":{_q(type)}}}'
+    )
+    return hashlib.sha256((text + (prev_hash or "")).encode()).hexdigest()
 
 
 def content_hash(
@@ -74,19 +83,18 @@ def content_hash(
     actor_id: str,
     actor_name: str,
     acting_for: str,
-    payload: Mapping[str, Any],
+    payload: Mapping[str, Any] | None = None,
+    payload_text: str | None = None,
 ) -> str:
     """What makes two reports of one ``(source_system, event_id)`` "the same event" (duplicate vs conflict)."""
-    content = {
-        "case_no": case_no,
-        "type": type,
-        "occurred_at": utc_iso(occurred_at),
-        "actor_id": actor_id,
-        "actor_name": actor_name,
-        "acting_for": acting_for,
-        "payload": payload,
-    }
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+    if payload_text is None:
+        payload_text = canonical_json(payload)
+    text = (
+        f'{{"acting_for":{_q(acting_for)},"actor_id":{_q(actor_id)},"actor_name":{_q(actor_name)},'
+        f'"case_no":{_q(case_no)},"occurred_at":"{utc_iso(occurred_at)}","payload":{payload_text},'
+        f'"type":{_q(type)}}}'
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def day_digest(hashes: Iterable[str]) -> tuple[int, str]:

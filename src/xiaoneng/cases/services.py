@@ -34,7 +34,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +44,7 @@ from xiaoneng.core import crypto
 from xiaoneng.org.models import Department, Post
 
 from . import chain
-from .bulk import create_objects, insert_rows, update_rows
+from .bulk import JSONText, create_objects, insert_rows, update_rows
 from .clock import ClockEvent, StepTerm, Terms, compute_clock
 from .models import (
     OPEN_STATUSES,
@@ -204,6 +204,7 @@ class _Prepared:
     payload: dict[str, Any]
     raw_id_no: str
     content_hash: str
+    payload_text: str  # canonical JSON of ``payload`` (both hashes and the stored row use it)
 
 
 def _err(code: str, message: str, fld: str | None = None) -> EventError:
@@ -327,18 +328,40 @@ def _prepare(index: int, ev: NewEvent, received_at: datetime, require_reasons: b
         return _err("invalid_field", _("缺少经办人"), "actor")
     if not isinstance(ev.payload, Mapping):
         return _err("invalid_field", _("内容必须是对象"), "payload")
-    try:
-        payload = chain.normalise_payload(ev.payload)
-    except (TypeError, ValueError):
-        return _err("invalid_field", _("内容无法序列化为JSON"), "payload")
+    if _json_native(ev.payload):
+        payload = ev.payload  # reads back from a JSON column as it is (e.g. parsed from the exchange API)
+    else:
+        try:
+            payload = chain.normalise_payload(ev.payload)
+        except (TypeError, ValueError):
+            return _err("invalid_field", _("内容无法序列化为JSON"), "payload")
     if error := _check_payload(ev.type, payload, require_reasons):
         return error
     payload, raw_id_no = _sanitise_payload(payload)
+    text = chain.payload_json(payload)
     content = chain.content_hash(
         case_no=ev.case_no, type=ev.type, occurred_at=ev.occurred_at, actor_id=ev.actor_id,
-        actor_name=ev.actor_name, acting_for=ev.acting_for, payload=payload,
+        actor_name=ev.actor_name, acting_for=ev.acting_for, payload_text=text,
     )
-    return _Prepared(index, ev, event_id, payload, raw_id_no, content)
+    return _Prepared(index, ev, event_id, payload, raw_id_no, content, text)
+
+
+_JSON_SCALARS = (str, int, bool, type(None))
+
+
+def _json_native(value: Any, depth: int = 0) -> bool:
+    """True if ``value`` is made of plain dicts (str keys), lists, str, int, bool, None and finite floats only,
+    i.e. a JSON round trip would return it unchanged (so :func:`chain.normalise_payload` can be skipped)."""
+    kind = type(value)
+    if kind is dict:
+        return depth < 32 and all(
+            type(k) is str and (type(v) in _JSON_SCALARS or _json_native(v, depth + 1)) for k, v in value.items()
+        )
+    if kind is list:
+        return depth < 32 and all(type(v) in _JSON_SCALARS or _json_native(v, depth + 1) for v in value)
+    if kind is float:
+        return value == value and value not in (float("inf"), float("-inf"))
+    return kind in _JSON_SCALARS
 
 
 # --- the recorder ---------------------------------------------------------------------------------------------
@@ -373,6 +396,7 @@ class RecordedEvent:
     payload: dict
     prev_hash: str
     hash: str
+    payload_text: str = ""  # canonical JSON of ``payload`` (stored as is)
 
     @property
     def case_id(self) -> int:
@@ -386,18 +410,59 @@ _EVENT_COLUMNS = ("case", "region_code", "department", "seq", "source_system", "
 def _event_row(e: RecordedEvent) -> tuple:
     c = e.case
     return (c.pk, c.region_code, c.department_id, e.seq, e.source_system, e.event_id, e.type, e.occurred_at,
-            e.received_at, e.actor_id, e.actor_name, e.acting_for, e.payload, e.prev_hash, e.hash)
+            e.received_at, e.actor_id, e.actor_name, e.acting_for,
+            JSONText(e.payload_text) if e.payload_text else e.payload, e.prev_hash, e.hash)
 
 
 def load_histories(case_ids: Sequence[int]) -> dict[int, list[EventView]]:
     """Every stored event of ``case_ids`` (one query)."""
     history: dict[int, list[EventView]] = defaultdict(list)
     if case_ids:
-        for row in CaseEvent.objects.filter(case_id__in=case_ids).values_list(
+        for row in _filter_in(CaseEvent.objects.all(), "case_id", case_ids).values_list(
             "case_id", "type", "occurred_at", "payload", "seq", "actor_name", "actor_id", "received_at"
         ):
             history[row[0]].append(EventView(*row[1:]))
     return history
+
+
+def _filter_in(qs, name: str, values: Collection[Any]):
+    """``qs.filter(<name>__in=values)``; on PostgreSQL as ``= ANY(array)``: one parameter instead of one
+    placeholder per value, which Django and psycopg otherwise compile and split per value in Python."""
+    if connection.vendor != "postgresql":
+        return qs.filter(**{f"{name}__in": values})
+    meta = qs.model._meta
+    column = f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.get_field(name).column)}"
+    return qs.extra(where=[f"{column} = ANY(%s)"], params=[list(values)])
+
+
+def _recorded_with_ids(prepared: Sequence[_Prepared]) -> list[tuple]:
+    """The stored events that share a (source system, event id) with the batch (one query per source system;
+    on PostgreSQL the ids are one array parameter rather than a thousand placeholders)."""
+    by_system: dict[str, set[str]] = defaultdict(set)
+    for p in prepared:
+        by_system[p.event.source_system].add(p.event_id)
+    columns = ("source_system", "event_id", "case__case_no", "type", "occurred_at", "actor_id", "actor_name",
+               "acting_for", "payload")
+    rows: list[tuple] = []
+    for system, event_ids in by_system.items():
+        qs = _filter_in(CaseEvent.objects.filter(source_system=system), "event_id", event_ids)
+        rows.extend(qs.values_list(*columns))
+    return rows
+
+
+def _lock_cases(case_nos: Collection[str]) -> dict[str, Case]:
+    """The batch's existing cases, locked in id order, with their item version and department attached
+    (read apart: a handful of distinct rows instead of two more model instances per case). ``clock`` and
+    ``deadlines`` are re-derived for every touched case: not worth reading."""
+    qs = Case.objects.select_for_update(of=("self",)).defer("clock", "deadlines").order_by("pk")
+    cases = list(_filter_in(qs, "case_no", case_nos))
+    if not cases:
+        return {}
+    versions = ItemVersion.objects.in_bulk({c.item_version_id for c in cases})
+    departments = Department.objects.in_bulk({c.department_id for c in cases})
+    for c in cases:
+        c.item_version, c.department = versions[c.item_version_id], departments[c.department_id]
+    return {c.case_no: c for c in cases}
 
 
 @dataclass
@@ -463,25 +528,12 @@ class _Recorder:
             p.payload["to_department"] for p in prepared if p.event.type == EventType.FORWARDED
         }
         existing_keys: dict[tuple[str, str], tuple[str, str]] = {}
-        systems = {p.event.source_system for p in prepared}
-        rows = CaseEvent.objects.filter(
-            event_id__in={p.event_id for p in prepared}, source_system__in=systems
-        ).values_list("source_system", "event_id", "case__case_no", "type", "occurred_at", "actor_id",
-                      "actor_name", "acting_for", "payload")
-        for ss, eid, cno, typ, occ, aid, aname, afor, payload in rows:
+        for ss, eid, cno, typ, occ, aid, aname, afor, payload in _recorded_with_ids(prepared):
             existing_keys[(ss, eid)] = (cno, chain.content_hash(
                 case_no=cno, type=typ, occurred_at=occ, actor_id=aid, actor_name=aname, acting_for=afor,
                 payload=payload,
             ))
-        # ``clock`` and ``deadlines`` are re-derived for every touched case: not worth parsing.
-        cases = {
-            c.case_no: c
-            for c in Case.objects.select_for_update(of=("self",))
-            .select_related("item_version", "department")
-            .defer("clock", "deadlines")
-            .filter(case_no__in=case_nos)
-            .order_by("pk")
-        }
+        cases = _lock_cases(case_nos)
         items = (
             {i.code: i for i in Item.objects.select_related("current_version").filter(code__in=item_codes)}
             if item_codes else {}
@@ -588,12 +640,14 @@ class _Recorder:
         h = chain.event_hash(
             case_no=case.case_no, seq=seq, source_system=ev.source_system, event_id=p.event_id, type=ev.type,
             occurred_at=ev.occurred_at, received_at=self.received_at, actor_id=ev.actor_id,
-            actor_name=ev.actor_name, acting_for=ev.acting_for, payload=p.payload, prev_hash=state.last_hash,
+            actor_name=ev.actor_name, acting_for=ev.acting_for, payload_text=p.payload_text,
+            prev_hash=state.last_hash,
         )
         row = RecordedEvent(
             case=case, seq=seq, source_system=ev.source_system, event_id=p.event_id, type=ev.type,
             occurred_at=ev.occurred_at, received_at=self.received_at, actor_id=ev.actor_id,
             actor_name=ev.actor_name, acting_for=ev.acting_for, payload=p.payload, prev_hash=state.last_hash, hash=h,
+            payload_text=p.payload_text,
         )
         state.seq, state.last_hash = seq, h
         case.event_count, case.last_hash = seq, h
@@ -821,7 +875,7 @@ def _sync_steps(plans: list[tuple[Case, list[dict]]], *, load_existing: bool) ->
     existing: dict[tuple[int, str], tuple] = {}  # (case_id, code) -> (pk, *_STEP_UPDATE_FIELDS)
     if load_existing:
         ids = [case.pk for case, _ in plans]
-        for row in CaseStep.objects.filter(case_id__in=ids).values_list("case_id", "code", "pk",
+        for row in _filter_in(CaseStep.objects.all(), "case_id", ids).values_list("case_id", "code", "pk",
                                                                           *_STEP_UPDATE_FIELDS):
             existing[(row[0], row[1])] = row[2:]
     to_create, to_update = [], []
