@@ -673,7 +673,8 @@ class _Recorder:
         _sync_steps(plans, load_existing=bool(old_cases))
         case_ids = [s.case.pk for s in touched]
         histories = {s.case.pk: (history[s.case.pk] if not s.is_new else s.new_events) for s in touched}
-        events_recorded.send(sender=CaseEvent, case_ids=case_ids, events=accepted, histories=histories)
+        events_recorded.send(sender=CaseEvent, case_ids=case_ids, events=accepted, histories=histories,
+                             cases={s.case.pk: s.case for s in touched})
 
 
 def _apply_case_fields(case: Case, fields_: Mapping[str, Any]) -> None:
