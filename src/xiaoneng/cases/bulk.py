@@ -50,8 +50,17 @@ def _json_text(value: Any, f: models.JSONField) -> str | None:
 
 
 def _prepared(converters, rows: Iterable[Sequence[Any]]):
+    """Rows with their values converted; only the columns that need it are touched (on PostgreSQL, the JSON
+    columns: psycopg adapts the rest)."""
+    todo = [(i, c) for i, c in enumerate(converters) if c is not None]
+    width = len(converters)
     for row in rows:
-        yield [v if c is None else c(v) for c, v in zip(converters, row, strict=True)]
+        row = list(row)
+        if len(row) != width:
+            raise ValueError(f"row of {len(row)} values for {width} columns")
+        for i, c in todo:
+            row[i] = c(row[i])
+        yield row
 
 
 def insert_rows(model, field_names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -97,10 +106,14 @@ def create_objects(model, objs: Sequence[models.Model]) -> None:
         )
         ids = [row[0] for row in cursor.fetchall()]
     fields = [f for f in meta.concrete_fields if f is not pk]
+    # Field.pre_save is getattr for most fields: call it only where it does more (auto_now dates, files …).
+    plain = [type(f).pre_save is models.Field.pre_save
+             or (isinstance(f, models.DateField) and not (f.auto_now or f.auto_now_add)) for f in fields]
     rows = []
     for obj, new_id in zip(objs, ids, strict=True):
         obj.pk = new_id
-        rows.append([new_id, *(f.pre_save(obj, True) for f in fields)])
+        values = obj.__dict__
+        rows.append([new_id, *(values[f.attname] if p else f.pre_save(obj, True) for f, p in zip(fields, plain, strict=True))])
         obj._state.adding, obj._state.db = False, conn.alias
     insert_rows(model, [pk.attname, *(f.attname for f in fields)], rows)
 

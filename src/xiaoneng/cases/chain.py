@@ -26,7 +26,11 @@ __all__ = [
 
 
 def utc_iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2025-10-09T01:30:00.000000Z`` (``isoformat`` is 2–3× cheaper than ``strftime``; same text)."""
+    utc = value.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad the year
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def normalise_payload(payload: Mapping[str, Any] | None) -> dict[str, Any]:
