@@ -14,6 +14,11 @@ Every instant ``t`` has a *working position* ``P(t)``: the number of working sec
 number of working days strictly before the ordinal ``o``.  ``W`` is computed in O(log n) from a sorted list of
 *exceptions* to the Monday–Friday rule (holidays on weekdays, 调休 on weekends) and a prefix sum; its inverse
 (the k-th working day) is O(log n) as well.  Nothing loops over days or seconds.
+
+The case clock asks a calendar the same questions over and over (the same days, dues and landing instants for
+every case re-derived), so the day table, the k-th working day, the local datetimes built and the date-only
+answers (``due_after`` with ``days > 0``, ``clock_start``) are memoised per calendar in bounded tables; an aware
+datetime already in the calendar's zone is used as it is (``astimezone`` to the own zone is a no-op).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -107,6 +112,11 @@ def _is_weekday_ordinal(o: int) -> bool:
     return (o - 1) % 7 < 5
 
 
+# Each memo table of a calendar (``WorkCalendar._*_memo``) is cleared when it reaches this many entries: a
+# calendar lives as long as the process, and the memoised values are cheap to recompute.
+_MEMO_MAX = 8192
+
+
 class WorkCalendar:
     """Working days + office hours, with O(log n) working-time arithmetic.
 
@@ -159,6 +169,21 @@ class WorkCalendar:
         self._ex_w: list[int] = [
             _weekdays_before(o) + self._ex_prefix[i] for i, o in enumerate(self._ex_ords)
         ]
+        self._ex_map: dict[int, int] = deltas
+
+        # Memo tables (pure functions of the calendar, which never changes after construction; bounded, see
+        # ``_MEMO_MAX``). The case clock asks the same questions over and over: the same acceptance dates, the
+        # same dues, the same days.
+        self._day_memo: dict[int, tuple[int, bool]] = {}  # ordinal -> (W(o) * seconds_per_day, is workday)
+        self._kth_memo: dict[int, int] = {}  # k -> ordinal of the k-th working day
+        self._at_memo: dict[tuple[int, int], datetime] = {}  # (ordinal, second of day) -> aware local datetime
+        self._add_memo: dict[int, datetime] = {}  # working position -> add_working_seconds landing there
+        self._sub_memo: dict[int, datetime] = {}  # working position -> subtract_working_seconds landing there
+        self._due_memo: dict[tuple[int, int, str], datetime] = {}  # (acceptance ordinal, days, unit) -> due
+        self._start_memo: dict[int, datetime] = {}  # acceptance ordinal -> clock_start
+        # Aware datetimes already in ``tz`` are local as they are (``astimezone`` to the own zone is a no-op);
+        # only for zones whose ``utcoffset`` is never None, so that the naive check can be skipped.
+        self._own_zone = tz if isinstance(tz, (ZoneInfo, timezone)) else None
 
     def __repr__(self) -> str:
         years = sorted(self.confirmed_years)
@@ -197,13 +222,33 @@ class WorkCalendar:
         """W(o): number of working days with ordinal < o."""
         return _weekdays_before(o) + self._ex_prefix[bisect.bisect_left(self._ex_ords, o)]
 
+    def _day(self, o: int) -> tuple[int, bool]:
+        """``(W(o) * seconds_per_day, whether o is a working day)``, memoised."""
+        entry = self._day_memo.get(o)
+        if entry is None:
+            delta = self._ex_map.get(o, 0)
+            # Same as is_workday(): a 调休 day (+1), or a weekday that is not an official day off (-1).
+            workday = delta > 0 or (delta == 0 and _is_weekday_ordinal(o))
+            entry = (self._workdays_before(o) * self.seconds_per_day, workday)
+            if len(self._day_memo) >= _MEMO_MAX:
+                self._day_memo.clear()
+            self._day_memo[o] = entry
+        return entry
+
     def _kth_workday(self, k: int) -> int:
         """Ordinal of the k-th (0-based) working day, i.e. the working day o with W(o) == k."""
-        # Exceptions e with W(e) <= k are exactly those with e <= answer.
-        m = bisect.bisect_right(self._ex_w, k)
-        if m and self._ex_delta[m - 1] > 0 and self._ex_w[m - 1] == k:
-            return self._ex_ords[m - 1]
-        return _kth_weekday(k - self._ex_prefix[m])
+        o = self._kth_memo.get(k)
+        if o is None:
+            # Exceptions e with W(e) <= k are exactly those with e <= answer.
+            m = bisect.bisect_right(self._ex_w, k)
+            if m and self._ex_delta[m - 1] > 0 and self._ex_w[m - 1] == k:
+                o = self._ex_ords[m - 1]
+            else:
+                o = _kth_weekday(k - self._ex_prefix[m])
+            if len(self._kth_memo) >= _MEMO_MAX:
+                self._kth_memo.clear()
+            self._kth_memo[k] = o
+        return o
 
     def workdays_between(self, start: date, end: date) -> int:
         """Number of working days d with start <= d <= end (0 if end < start)."""
@@ -225,6 +270,8 @@ class WorkCalendar:
     # --- instants --------------------------------------------------------------------------------------------
 
     def _local(self, dt: datetime) -> datetime:
+        if dt.__class__ is datetime and dt.tzinfo is self._own_zone is not None:
+            return dt  # what astimezone(tz) returns for a datetime already in tz
         if not isinstance(dt, datetime):
             raise TypeError(f"expected a datetime, got {type(dt).__name__}")
         if dt.tzinfo is None or dt.utcoffset() is None:
@@ -237,9 +284,16 @@ class WorkCalendar:
         return value
 
     def _at(self, ordinal: int, tod: int) -> datetime:
-        """Aware local datetime for a day ordinal and a second of day."""
-        naive = datetime.combine(date.fromordinal(ordinal), time()) + timedelta(seconds=tod)
-        return naive.replace(tzinfo=self.tz)
+        """Aware local datetime for a day ordinal and a second of day (memoised; datetimes are immutable)."""
+        key = (ordinal, tod)
+        at = self._at_memo.get(key)
+        if at is None:
+            naive = datetime.combine(date.fromordinal(ordinal), time()) + timedelta(seconds=tod)
+            at = naive.replace(tzinfo=self.tz)
+            if len(self._at_memo) >= _MEMO_MAX:
+                self._at_memo.clear()
+            self._at_memo[key] = at
+        return at
 
     def _in_day(self, tod: int) -> int:
         """Office seconds elapsed on a working day at second-of-day ``tod``."""
@@ -251,12 +305,20 @@ class WorkCalendar:
         return total
 
     def _position(self, dt: datetime) -> int:
-        local = self._local(dt)
-        o = local.toordinal()
-        pos = self._workdays_before(o) * self.seconds_per_day
-        if self.is_workday(local.date()):
-            pos += self._in_day(local.hour * 3600 + local.minute * 60 + local.second)
-        return pos
+        if dt.__class__ is datetime and dt.tzinfo is self._own_zone is not None:
+            local = dt
+        else:
+            local = self._local(dt)
+        base, workday = self._day(local.toordinal())
+        if workday:
+            tod = local.hour * 3600 + local.minute * 60 + local.second
+            elapsed = 0
+            for start, end, cumulative in self._periods:  # _in_day(tod), inline
+                if tod <= start:
+                    break
+                elapsed = cumulative + ((tod if tod < end else end) - start)
+            return base + elapsed
+        return base
 
     def working_seconds_between(self, start: datetime, end: datetime) -> int:
         """Office-hours seconds on working days in [start, end); 0 if end <= start."""
@@ -275,11 +337,18 @@ class WorkCalendar:
         if seconds < 0:
             return self.subtract_working_seconds(start, -seconds)
         target = self._position(start) + seconds
+        landing = self._add_memo.get(target)
+        if landing is not None:
+            return landing
         day_index, offset = divmod(target - 1, self.seconds_per_day)
         offset += 1  # 0 < offset <= seconds_per_day
         for start_s, end_s, cumulative in self._periods:
             if cumulative < offset <= cumulative + (end_s - start_s):
-                return self._at(self._kth_workday(day_index), start_s + offset - cumulative)
+                landing = self._at(self._kth_workday(day_index), start_s + offset - cumulative)
+                if len(self._add_memo) >= _MEMO_MAX:
+                    self._add_memo.clear()
+                self._add_memo[target] = landing
+                return landing
         raise AssertionError("unreachable: offset outside office hours")  # pragma: no cover
 
     def subtract_working_seconds(self, end: datetime, seconds: int) -> datetime:
@@ -294,10 +363,17 @@ class WorkCalendar:
         if seconds < 0:
             return self.add_working_seconds(end, -seconds)
         target = self._position(end) - seconds
+        landing = self._sub_memo.get(target)
+        if landing is not None:
+            return landing
         day_index, offset = divmod(target, self.seconds_per_day)  # 0 <= offset < seconds_per_day
         for start_s, end_s, cumulative in self._periods:
             if cumulative <= offset < cumulative + (end_s - start_s):
-                return self._at(self._kth_workday(day_index), start_s + offset - cumulative)
+                landing = self._at(self._kth_workday(day_index), start_s + offset - cumulative)
+                if len(self._sub_memo) >= _MEMO_MAX:
+                    self._sub_memo.clear()
+                self._sub_memo[target] = landing
+                return landing
         raise AssertionError("unreachable: offset outside office hours")  # pragma: no cover
 
     def open_of_day(self, d: date) -> datetime:
@@ -310,8 +386,14 @@ class WorkCalendar:
 
     def clock_start(self, accepted_at: datetime) -> datetime:
         """Start of office hours on the first working day after the acceptance date (民法典 第201条)."""
-        accepted_on = self._local(accepted_at).date()
-        return self.open_of_day(self.nth_workday_after(accepted_on, 1))
+        o = self._local(accepted_at).toordinal()
+        start = self._start_memo.get(o)
+        if start is None:
+            start = self.open_of_day(self.nth_workday_after(date.fromordinal(o), 1))
+            if len(self._start_memo) >= _MEMO_MAX:
+                self._start_memo.clear()
+            self._start_memo[o] = start
+        return start
 
     def due_after(self, accepted_at: datetime, days: int, unit: str = UNIT_WORKDAY) -> datetime:
         """Due instant of a limit of ``days`` counted from ``accepted_at``.
@@ -332,15 +414,23 @@ class WorkCalendar:
         if days < 0:
             raise ValueError("days must be >= 0")
         local = self._local(accepted_at)
-        accepted_on = local.date()
         if days == 0:
-            return max(local, self.close_of_day(accepted_on))
-        if unit == UNIT_WORKDAY:
-            return self.close_of_day(self.nth_workday_after(accepted_on, days))
-        target = accepted_on + timedelta(days=days)
-        if not self.is_workday(target):
-            target = self.nth_workday_after(target, 1)
-        return self.close_of_day(target)
+            return max(local, self.close_of_day(local.date()))
+        key = (local.toordinal(), days, unit)
+        due = self._due_memo.get(key)
+        if due is None:
+            accepted_on = local.date()
+            if unit == UNIT_WORKDAY:
+                due = self.close_of_day(self.nth_workday_after(accepted_on, days))
+            else:
+                target = accepted_on + timedelta(days=days)
+                if not self.is_workday(target):
+                    target = self.nth_workday_after(target, 1)
+                due = self.close_of_day(target)
+            if len(self._due_memo) >= _MEMO_MAX:
+                self._due_memo.clear()
+            self._due_memo[key] = due
+        return due
 
     def working_days(self, seconds: int) -> float:
         return seconds / self.seconds_per_day
