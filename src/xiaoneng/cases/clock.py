@@ -80,7 +80,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -159,6 +159,25 @@ class ClockEvent:
         except (TypeError, ValueError):
             canonical = repr(sorted(self.payload.items(), key=lambda kv: str(kv[0])))
         return (self.occurred_at, self.seq, _TYPE_RANK.get(self.type, len(_TYPE_RANK)), self.type, canonical)
+
+    def _tie_key(self) -> tuple:
+        """``_sort_key`` without the canonical payload, which only matters between exact ties of this key."""
+        return (self.occurred_at, self.seq, _TYPE_RANK.get(self.type, len(_TYPE_RANK)), self.type)
+
+
+def _ordered(events: Iterable[ClockEvent]) -> list[ClockEvent]:
+    """``sorted(events, key=ClockEvent._sort_key)``, paying for the canonical JSON of the payloads only when two
+    events tie on ``(occurred_at, seq, type)``: otherwise the two keys order every pair the same way."""
+    events = list(events)
+    ordered = sorted(events, key=ClockEvent._tie_key)
+    if len(ordered) > 1:
+        try:
+            ties = len({(e.occurred_at, e.seq, e.type) for e in ordered}) < len(ordered)
+        except TypeError:  # unhashable seq / type: leave it to the full key
+            ties = True
+        if ties:
+            ordered = sorted(events, key=ClockEvent._sort_key)
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -341,9 +360,16 @@ class Clock:
         """JSON-ready dict (datetimes as ISO 8601), e.g. for ``Case.clock`` (stored without ``deadlines``, which
         the case keeps in a column of their own). Same content as ``dataclasses.asdict`` converted, built by
         walking cached field names: ``asdict`` deep-copies and dominated the write path's CPU time."""
-        data = _jsonable(self)
-        if not deadlines:
-            del data["deadlines"]
+        names = _FIELD_NAMES.get(Clock)
+        if names is None:
+            names = _FIELD_NAMES[Clock] = tuple(f.name for f in fields(Clock))
+        data = {}
+        for name in names:
+            if name == "deadlines" and not deadlines:
+                continue  # not serialised just to be dropped
+            v = getattr(self, name)
+            t = type(v)
+            data[name] = v if t in _PLAIN else _iso(v) if t is datetime else _jsonable(v)
         data["elapsed_days"] = self.elapsed_days
         data["suspended_days"] = self.suspended_days
         return data
@@ -352,6 +378,26 @@ class Clock:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
+# isoformat() of the datetimes serialised lately, by object identity. An entry holds the datetime itself, so its
+# id cannot be reused while the entry exists; the calendar hands out the same datetime objects for the same dues
+# again and again, and a clock repeats its own instants (an acceptance is also the first step's start, a
+# completion the next step's start). Only zones whose offsets never change under us (ZoneInfo, timezone).
+_ISO_MEMO: dict[int, tuple[datetime, str]] = {}
+_ISO_MEMO_MAX = 4096
+_STABLE_TZ = frozenset({ZoneInfo, timezone, type(None)})
+
+
+def _iso(value: datetime) -> str:
+    entry = _ISO_MEMO.get(id(value))
+    if entry is not None and entry[0] is value:
+        return entry[1]
+    text = value.isoformat()
+    if type(value.tzinfo) in _STABLE_TZ:
+        if len(_ISO_MEMO) >= _ISO_MEMO_MAX:
+            _ISO_MEMO.clear()
+        _ISO_MEMO[id(value)] = (value, text)
+    return text
+
 
 def _jsonable(value: Any) -> Any:
     """Dataclasses → dicts, tuples → lists, datetimes → ISO 8601; leaves inline (this runs per recorded case)."""
@@ -359,7 +405,7 @@ def _jsonable(value: Any) -> Any:
     if kind in _PLAIN:
         return value
     if kind is datetime:
-        return value.isoformat()
+        return _iso(value)
     if kind is list or kind is tuple:
         return [_jsonable(v) for v in value]
     if kind is dict:
@@ -374,8 +420,16 @@ def _jsonable(value: Any) -> Any:
     for name in names:
         v = getattr(value, name)
         t = type(v)
-        out[name] = v if t in _PLAIN else v.isoformat() if t is datetime else _jsonable(v)
+        out[name] = v if t in _PLAIN else _iso(v) if t is datetime else _jsonable(v)
     return out
+
+
+def _build(cls: type, **values: Any) -> Any:
+    """``cls(**values)`` for the frozen output dataclasses here (no ``__post_init__``, no defaults needed, every
+    field given in declaration order), without the generated ``__init__``'s per-field ``object.__setattr__``."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(values)
+    return obj
 
 
 # --- interval helpers -----------------------------------------------------------------------------------------
@@ -444,64 +498,102 @@ def _int(value: Any) -> int:
 # --- thresholds -----------------------------------------------------------------------------------------------
 
 
-@dataclass
 class _Subject:
     """One time-rule subject (the case, a step round, a special procedure, a pre-acceptance round, delivery)."""
 
-    rule: str
-    step: str | None
-    start: datetime
-    promised: datetime
-    statutory: datetime
-    intervals: list[Interval]
-    closed_at: datetime | None  # None while open
-    pausable: bool = False  # case / step: not live past the pause start while paused
-    floor: datetime | None = None  # a "before" level is live only after this instant (default: start)
+    __slots__ = (
+        "rule", "step", "start", "promised", "statutory", "intervals", "closed_at", "pausable", "floor", "thresholds"
+    )
+
+    def __init__(
+        self,
+        rule: str,
+        step: str | None,
+        start: datetime,
+        promised: datetime,
+        statutory: datetime,
+        intervals: list[Interval],
+        closed_at: datetime | None,  # None while open
+        pausable: bool = False,  # case / step: not live past the pause start while paused
+        floor: datetime | None = None,  # a "before" level is live only after this instant (default: start)
+    ) -> None:
+        self.rule, self.step, self.start, self.promised, self.statutory = rule, step, start, promised, statutory
+        self.intervals, self.closed_at, self.pausable, self.floor = intervals, closed_at, pausable, floor
+        self.thresholds: dict[str, datetime] | None = None  # {level: at}, once computed
 
 
-def _threshold_at(cal: Calendar, subject: _Subject, t: Threshold) -> datetime | None:
-    spd = cal.seconds_per_day
-    if t.anchor == "start":
-        if t.days < 0:
-            return None
-        return cal.due_after(subject.start, int(t.days)) + ONE_SECOND
-    if t.anchor in ("promised", "due"):
-        anchor = subject.promised
-    elif t.anchor == "statutory":
-        anchor = subject.statutory
-    else:
-        return None
-    seconds = round(abs(t.days) * spd)
-    if t.days < 0:
-        at = _retreat(cal, anchor, seconds, subject.intervals)
-        return at if at > (subject.floor or subject.start) else None
-    return (_advance(cal, anchor, seconds, subject.intervals) if seconds else anchor) + ONE_SECOND
+# A level of a rule, resolved once per RulePolicy (see _levels): (level, anchor, days, seconds, before) with
+# anchor one of these; "start": ``days`` is ``int(Threshold.days)``; otherwise ``seconds`` is the working time
+# ``round(abs(days) * seconds_per_day)`` and ``before`` is ``days < 0``.
+_START, _PROMISED, _STATUTORY = "start", "promised", "statutory"
+Level = tuple[str, str, Any, int, bool]
+_LEVELS_MEMO: dict[int, tuple[RulePolicy, int, tuple[Level, ...]]] = {}  # id(rule policy) -> (it, spd, levels)
 
 
-def _thresholds(cal: Calendar, subject: _Subject, rp: RulePolicy) -> dict[str, datetime]:
-    out = {}
+def _levels(rp: RulePolicy, spd: int) -> tuple[Level, ...]:
+    """The levels of ``rp`` that can yield a threshold, in LEVELS order (memoised by identity: policies are
+    frozen and the engine keeps handing in the same ones)."""
+    entry = _LEVELS_MEMO.get(id(rp))
+    if entry is not None and entry[0] is rp and entry[1] == spd:
+        return entry[2]
+    out: list[Level] = []
     for level in LEVELS:
         t = rp.level(level)
-        if t is not None:
-            at = _threshold_at(cal, subject, t)
-            if at is not None:
+        if t is None:
+            continue
+        if t.anchor == "start":
+            if t.days < 0:
+                continue  # a warning before the receipt is never raised
+            out.append((level, _START, int(t.days), 0, False))
+            continue
+        if t.anchor in ("promised", "due"):
+            anchor = _PROMISED
+        elif t.anchor == "statutory":
+            anchor = _STATUTORY
+        else:
+            continue
+        out.append((level, anchor, t.days, round(abs(t.days) * spd), t.days < 0))
+    levels = tuple(out)
+    if type(rp) is RulePolicy:  # a subclass might compute its levels
+        if len(_LEVELS_MEMO) >= 256:
+            _LEVELS_MEMO.clear()
+        _LEVELS_MEMO[id(rp)] = (rp, spd, levels)
+    return levels
+
+
+def _thresholds(cal: Calendar, subject: _Subject, levels: tuple[Level, ...]) -> dict[str, datetime]:
+    """``{level: at}`` of one subject (a level whose "before" instant falls before the subject's floor is left
+    out)."""
+    out = {}
+    for level, anchor, days, seconds, before in levels:
+        if anchor is _START:
+            out[level] = cal.due_after(subject.start, days) + ONE_SECOND
+            continue
+        base = subject.promised if anchor is _PROMISED else subject.statutory
+        if before:
+            at = _retreat(cal, base, seconds, subject.intervals)
+            if at > (subject.floor or subject.start):
                 out[level] = at
+        elif seconds:
+            out[level] = _advance(cal, base, seconds, subject.intervals) + ONE_SECOND
+        else:
+            out[level] = base + ONE_SECOND
     return out
 
 
 # --- steps ----------------------------------------------------------------------------------------------------
 
 
-@dataclass
 class _StepState:
-    term: StepTerm
-    started_at: datetime | None = None
-    due: datetime | None = None
-    completed_at: datetime | None = None
-    by_default: bool = False
-    rounds: list[tuple[datetime, datetime, datetime | None]] = field(
-        default_factory=list
-    )  # (start, due, end)
+    __slots__ = ("term", "started_at", "due", "completed_at", "by_default", "rounds")
+
+    def __init__(self, term: StepTerm) -> None:
+        self.term = term
+        self.started_at: datetime | None = None
+        self.due: datetime | None = None
+        self.completed_at: datetime | None = None
+        self.by_default = False
+        self.rounds: list[tuple[datetime, datetime, datetime | None]] = []  # (start, due, end)
 
     def start(self, at: datetime, due: datetime) -> None:
         self.started_at, self.due, self.completed_at, self.by_default = at, due, None, False
@@ -528,15 +620,33 @@ def _stages(terms: Terms) -> list[list[int]]:
     return stages
 
 
+# id(terms.steps) -> (the tuple, (by_code, stages, stage_of)); the engine keeps one Terms per item version.
+_LAYOUT_MEMO: dict[int, tuple[tuple[StepTerm, ...], tuple[dict, list, dict]]] = {}
+
+
+def _layout(terms: Terms) -> tuple[dict[str, int], list[list[int]], dict[int, int]]:
+    """``(first index of each step code, stages, stage of each step index)``; read-only for the machine."""
+    steps = terms.steps
+    entry = _LAYOUT_MEMO.get(id(steps))
+    if entry is not None and entry[0] is steps:
+        return entry[1]
+    by_code: dict[str, int] = {}
+    for i, t in enumerate(steps):
+        by_code.setdefault(t.code, i)
+    stages = _stages(terms)
+    layout = (by_code, stages, {i: k for k, stage in enumerate(stages) for i in stage})
+    if type(steps) is tuple:  # immutable (StepTerm is frozen), so the layout cannot go stale
+        if len(_LAYOUT_MEMO) >= 1024:
+            _LAYOUT_MEMO.clear()
+        _LAYOUT_MEMO[id(steps)] = (steps, layout)
+    return layout
+
+
 class _StepMachine:
     def __init__(self, cal: Calendar, terms: Terms, intervals: list[Interval]):
         self.cal, self.intervals = cal, intervals
         self.steps = [_StepState(t) for t in terms.steps]
-        self.by_code = {}
-        for i, t in enumerate(terms.steps):
-            self.by_code.setdefault(t.code, i)
-        self.stages = _stages(terms)
-        self.stage_of = {i: k for k, stage in enumerate(self.stages) for i in stage}
+        self.by_code, self.stages, self.stage_of = _layout(terms)
         self.current: int | None = None  # index of the running stage; len(stages) when all done
         self.stage_started: datetime | None = None
         self.closed = False
@@ -668,7 +778,7 @@ class _Fold:
 
 def _fold(events: Iterable[ClockEvent], terms: Terms, cal: Calendar, now: datetime) -> _Fold:
     f = _Fold()
-    ordered = sorted(events, key=ClockEvent._sort_key)
+    ordered = _ordered(events)
     if not ordered:
         raise ValueError("compute_clock needs at least one event")
     submitted = [e.occurred_at for e in ordered if e.type == "submitted"]
@@ -775,6 +885,12 @@ def _fold(events: Iterable[ClockEvent], terms: Terms, cal: Calendar, now: dateti
 
 # --- main -----------------------------------------------------------------------------------------------------
 
+_DEFAULT_POLICY = DeadlinePolicy()
+_RULE_RANK = {r: i for i, r in enumerate(RULES)}
+_LEVEL_NAMES = tuple(sorted(_LEVEL_RANK, key=_LEVEL_RANK.__getitem__))  # rank -> level
+_ONE_DAY = timedelta(days=1)
+_MIDNIGHT = time()
+
 
 def compute_clock(
     events: Iterable[ClockEvent],
@@ -784,7 +900,7 @@ def compute_clock(
     policy: DeadlinePolicy | None = None,
 ) -> Clock:
     """Fold ``events`` into the case clock at ``now`` (see the module docstring for the exact rules)."""
-    policy = policy or DeadlinePolicy()
+    policy = policy or _DEFAULT_POLICY
     spd = cal.seconds_per_day
     f = _fold(events, terms, cal, now)
     unit = "natural" if terms.unit in ("natural_day", "natural") else "workday"
@@ -811,7 +927,7 @@ def compute_clock(
         )
     for start, end in f.corrections:
         raw.append((start, max(start, end if end is not None else horizon)))
-    intervals = _merge(raw)
+    intervals = _merge(raw) if raw else []
 
     paused_since: datetime | None = None
     if f.case_end is None:
@@ -843,7 +959,7 @@ def compute_clock(
             suspended = _excluded(cal, intervals, clock_start, end)
             elapsed = max(cal.working_seconds_between(clock_start, end) - suspended, 0)
         tz = getattr(cal, "tz", None) or SHANGHAI
-        day_start = datetime.combine(accepted_at.astimezone(tz).date() + timedelta(days=1), time(), tzinfo=tz)
+        day_start = datetime.combine(accepted_at.astimezone(tz).date() + _ONE_DAY, _MIDNIGHT, tzinfo=tz)
         if end > day_start:
             cal_suspended = sum(
                 int((min(b, end) - max(a, day_start)).total_seconds())
@@ -882,7 +998,12 @@ def compute_clock(
     for s in machine.steps:
         end_time = s.completed_at or step_horizon
         overdue = s.by_default or (s.due is not None and s.started_at is not None and end_time > s.due)
-        step_clocks.append(StepClock(s.term.code, s.started_at, s.due, s.completed_at, overdue, s.by_default))
+        step_clocks.append(
+            _build(
+                StepClock, code=s.term.code, started_at=s.started_at, due=s.due, completed_at=s.completed_at,
+                overdue=overdue, by_default=s.by_default,
+            )
+        )
         for start, due, closed in s.rounds:
             subjects.append(
                 _Subject("step_limit", s.term.code, start, due, due, intervals, closed, pausable=True)
@@ -913,37 +1034,42 @@ def compute_clock(
         )
 
     # Deadlines.
-    computed: dict[int, dict[str, datetime]] = {}  # per subject; the state below reuses them
+    rule_policies: dict[str, RulePolicy] = {}
+
+    def rule_policy(code: str) -> RulePolicy:
+        rp = rule_policies.get(code)
+        if rp is None:
+            rp = rule_policies[code] = policy.rule(code)
+        return rp
 
     def thresholds_of(subject: _Subject) -> dict[str, datetime]:
-        if id(subject) not in computed:
-            computed[id(subject)] = _thresholds(cal, subject, policy.rule(subject.rule))
-        return computed[id(subject)]
+        # Per subject, computed once (the state below reuses them).
+        if subject.thresholds is None:
+            subject.thresholds = _thresholds(cal, subject, _levels(rule_policy(subject.rule), spd))
+        return subject.thresholds
 
     best: dict[tuple[str, str, str | None], datetime] = {}
+    closed_at = f.closed_at
     for subject in subjects:
-        if not policy.rule(subject.rule).enabled:
+        if not rule_policy(subject.rule).enabled:
             continue
+        subject_closed = subject.closed_at
+        paused = paused_since if subject_closed is None and subject.pausable else None
         for level, at in thresholds_of(subject).items():
-            if subject.closed_at is not None and at > subject.closed_at:
+            if subject_closed is not None and at > subject_closed:
                 continue
-            if (
-                subject.closed_at is None
-                and subject.pausable
-                and paused_since is not None
-                and at > paused_since
-            ):
+            if paused is not None and at > paused:
                 continue
-            if f.closed_at is not None and at > f.closed_at:
+            if closed_at is not None and at > closed_at:
                 continue  # nothing falls due after the case closed
             key = (subject.rule, level, subject.step)
-            if key not in best or at < best[key]:
+            earliest = best.get(key)
+            if earliest is None or at < earliest:
                 best[key] = at
-    rule_rank = {r: i for i, r in enumerate(RULES)}
     deadlines = tuple(
-        sorted(
-            (Deadline(rule, level, step, at) for (rule, level, step), at in best.items()),
-            key=lambda d: (d.at, rule_rank[d.rule], _LEVEL_RANK[d.level], d.step or ""),
+        _build(Deadline, rule=rule, level=level, step=step, at=at)
+        for (rule, level, step), at in sorted(
+            best.items(), key=lambda kv: (kv[1], _RULE_RANK[kv[0][0]], _LEVEL_RANK[kv[0][1]], kv[0][2] or "")
         )
     )
     # Instants at which the clock changes without a new event (they coincide with deadlines under the default
@@ -977,7 +1103,7 @@ def compute_clock(
             for level, at in thresholds_of(subject).items():
                 if now >= at:
                     rank = max(rank, _LEVEL_RANK[level])
-        state = [k for k, v in _LEVEL_RANK.items() if v == rank][0]
+        state = _LEVEL_NAMES[rank]
 
     # Calendar confirmation over the span the clock depends on.
     instants = [
@@ -989,7 +1115,8 @@ def compute_clock(
     instants += [sp.end_due for sp in specials]
     calendar_confirmed = cal.confirmed_between(min(instants), max(instants)) if instants else True
 
-    return Clock(
+    return _build(
+        Clock,
         status=f.status,
         result=f.result,
         unit="natural_day" if unit == "natural" else "workday",

@@ -454,9 +454,10 @@ def _recorded_with_ids(prepared: Sequence[_Prepared]) -> list[tuple]:
 
 def _lock_cases(case_nos: Collection[str]) -> dict[str, Case]:
     """The batch's existing cases, locked in id order, with their item version and department attached
-    (read apart: a handful of distinct rows instead of two more model instances per case). ``clock`` and
-    ``deadlines`` are re-derived for every touched case: not worth reading."""
-    qs = Case.objects.select_for_update(of=("self",)).defer("clock", "deadlines").order_by("pk")
+    (read apart: a handful of distinct rows instead of two more model instances per case). The derived fields
+    (status, timestamps, clock, deadlines …) are not read: every case the batch touches is re-derived, which
+    sets them all before anything reads them."""
+    qs = Case.objects.select_for_update(of=("self",)).defer(*_CASE_UPDATE_FIELDS).order_by("pk")
     cases = list(_filter_in(qs, "case_no", case_nos))
     if not cases:
         return {}
