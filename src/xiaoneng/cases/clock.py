@@ -360,9 +360,10 @@ class Clock:
         """JSON-ready dict (datetimes as ISO 8601), e.g. for ``Case.clock`` (stored without ``deadlines``, which
         the case keeps in a column of their own). Same content as ``dataclasses.asdict`` converted, built by
         walking cached field names: ``asdict`` deep-copies and dominated the write path's CPU time."""
-        names = _FIELD_NAMES.get(Clock)
+        kind = type(self)
+        names = _FIELD_NAMES.get(kind)
         if names is None:
-            names = _FIELD_NAMES[Clock] = tuple(f.name for f in fields(Clock))
+            names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
         data = {}
         for name in names:
             if name == "deadlines" and not deadlines:
@@ -753,23 +754,28 @@ class _Special:
     end: datetime | None = None
 
 
-@dataclass
 class _Fold:
-    status: str = "submitted"
-    result: str | None = None
-    submitted_at: datetime | None = None
-    accepted_at: datetime | None = None
-    deemed: bool = False
-    decided_at: datetime | None = None
-    delivered_at: datetime | None = None
-    closed_at: datetime | None = None  # rejected / withdrawn / returned / delivered
-    case_end: datetime | None = None  # decided, or closed before a decision
-    pre_rounds: list[list] = field(default_factory=list)  # [start, end|None]
-    specials: list[_Special] = field(default_factory=list)
-    corrections: list[list] = field(default_factory=list)  # [start, end|None] during review
-    extended_days: int = 0
-    extended: bool = False
-    step_events: list[tuple[datetime, str, str]] = field(default_factory=list)
+    __slots__ = (
+        "status", "result", "submitted_at", "accepted_at", "deemed", "decided_at", "delivered_at", "closed_at",
+        "case_end", "pre_rounds", "specials", "corrections", "extended_days", "extended", "step_events",
+    )
+
+    def __init__(self) -> None:
+        self.status = "submitted"
+        self.result: str | None = None
+        self.submitted_at: datetime | None = None
+        self.accepted_at: datetime | None = None
+        self.deemed = False
+        self.decided_at: datetime | None = None
+        self.delivered_at: datetime | None = None
+        self.closed_at: datetime | None = None  # rejected / withdrawn / returned / delivered
+        self.case_end: datetime | None = None  # decided, or closed before a decision
+        self.pre_rounds: list[list] = []  # [start, end|None]
+        self.specials: list[_Special] = []
+        self.corrections: list[list] = []  # [start, end|None] during review
+        self.extended_days = 0
+        self.extended = False
+        self.step_events: list[tuple[datetime, str, str]] = []
 
     @property
     def pre_open(self) -> bool:
