@@ -77,8 +77,10 @@ class Case(models.Model):
     source_system = models.CharField(_("来源系统"), max_length=64, blank=True,
                                       help_text=_("空：本平台审批工作台"))
     channel = models.CharField(_("申报渠道"), max_length=16, choices=Channel.choices, default=Channel.WINDOW)
+    # hall, applicant_user, agent: NULL for every case reported by another system, so their indexes are partial
+    # (see Meta) — a NULL costs no index entry on each insert and update.
     hall = models.ForeignKey(Hall, models.SET_NULL, null=True, blank=True, related_name="cases",
-                             verbose_name=_("受理大厅"))
+                             verbose_name=_("受理大厅"), db_index=False)
     applicant_type = models.CharField(_("申请人类型"), max_length=16, choices=ApplicantType.choices,
                                       default=ApplicantType.PERSON)
     applicant_name = models.CharField(_("申请人"), max_length=128, blank=True)
@@ -86,9 +88,10 @@ class Case(models.Model):
     applicant_id_masked = models.CharField(_("证件号码（脱敏）"), max_length=32, blank=True)
     applicant_phone_cipher = models.TextField(_("联系电话（密文）"), blank=True)
     applicant_user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                       related_name="applications", verbose_name=_("网上申请人账号"))
+                                       related_name="applications", verbose_name=_("网上申请人账号"),
+                                       db_index=False)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                              related_name="agent_cases", verbose_name=_("代办员"))
+                              related_name="agent_cases", verbose_name=_("代办员"), db_index=False)
     query_code = models.CharField(_("查询码"), max_length=16, blank=True)
     rating_code = models.CharField(_("评价码"), max_length=16, blank=True)
 
@@ -131,6 +134,10 @@ class Case(models.Model):
             # Plain b-trees: exact and IN lookups only (no LIKE), so no ``varchar_pattern_ops`` twin.
             models.Index(fields=["region_code"], name="case_region"),
             models.Index(fields=["rating_code"], name="case_rating_code"),
+            models.Index(fields=["hall"], name="case_hall", condition=models.Q(hall__isnull=False)),
+            models.Index(fields=["applicant_user"], name="case_applicant_user",
+                         condition=models.Q(applicant_user__isnull=False)),
+            models.Index(fields=["agent"], name="case_agent", condition=models.Q(agent__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -195,13 +202,15 @@ class StepStatus(models.TextChoices):
 class CaseStep(models.Model):
     """Projection of one process step of a case, for inboxes (待办) and step supervision."""
 
-    case = models.ForeignKey(Case, models.CASCADE, related_name="steps", verbose_name=_("办件"))
+    # Indexed by casestep_unique_code (case, code) and casestep_inbox (department, …): no single-column twins.
+    case = models.ForeignKey(Case, models.CASCADE, related_name="steps", verbose_name=_("办件"), db_index=False)
     region_code = models.CharField(max_length=12)
     order = models.PositiveSmallIntegerField(_("顺序"))
     code = models.CharField(_("环节编码"), max_length=32)
     name = models.CharField(_("环节名称"), max_length=64)
     post = models.CharField(_("岗位"), max_length=16)
-    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("办理部门"))
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("办理部门"),
+                                   db_index=False)
     parallel_group = models.CharField(max_length=16, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=StepStatus.choices, default=StepStatus.WAITING)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
