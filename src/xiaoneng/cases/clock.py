@@ -169,6 +169,8 @@ def _ordered(events: Iterable[ClockEvent]) -> list[ClockEvent]:
     """``sorted(events, key=ClockEvent._sort_key)``, paying for the canonical JSON of the payloads only when two
     events tie on ``(occurred_at, seq, type)``: otherwise the two keys order every pair the same way."""
     events = list(events)
+    if _strictly_ascending(events):
+        return events  # what any stable sort returns; the engine passes its events sorted
     ordered = sorted(events, key=ClockEvent._tie_key)
     if len(ordered) > 1:
         try:
@@ -178,6 +180,27 @@ def _ordered(events: Iterable[ClockEvent]) -> list[ClockEvent]:
         if ties:
             ordered = sorted(events, key=ClockEvent._sort_key)
     return ordered
+
+
+def _strictly_ascending(events: list[ClockEvent]) -> bool:
+    """True if every event is strictly after the previous one in ``(occurred_at, seq)``, all ``occurred_at`` in
+    one tzinfo (so that they compare as wall-clock times, a total order) and every ``seq`` an int: no two keys tie
+    and the list is its own sorted order."""
+    if not events:
+        return True
+    first = events[0]
+    tz = first.occurred_at.tzinfo
+    prev_at, prev_seq = first.occurred_at, first.seq
+    if type(prev_at) is not datetime or type(prev_seq) is not int:
+        return False
+    for e in events[1:]:
+        at, seq = e.occurred_at, e.seq
+        if type(at) is not datetime or at.tzinfo is not tz or type(seq) is not int:
+            return False
+        if not (prev_at < at or (prev_at == at and prev_seq < seq)):
+            return False
+        prev_at, prev_seq = at, seq
+    return True
 
 
 @dataclass(frozen=True)
@@ -379,24 +402,27 @@ class Clock:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
-# isoformat() of the datetimes serialised lately, by object identity. An entry holds the datetime itself, so its
-# id cannot be reused while the entry exists; the calendar hands out the same datetime objects for the same dues
-# again and again, and a clock repeats its own instants (an acceptance is also the first step's start, a
-# completion the next step's start). Only zones whose offsets never change under us (ZoneInfo, timezone).
-_ISO_MEMO: dict[int, tuple[datetime, str]] = {}
+# isoformat() of the datetimes serialised lately, by value: the calendar hands out the same dues again and again,
+# and a clock repeats its own instants (an acceptance is also the first step's start, a completion the next
+# step's start). Equal aware datetimes with the same tzinfo have the same wall-clock fields, so the text is the
+# same unless ``fold`` differs; an entry is used only for the same tzinfo object and fold, and only for zones whose
+# offsets are a pure function of the wall time and fold (ZoneInfo, timezone).
+_ISO_MEMO: dict[datetime, tuple[Any, int, str]] = {}
 _ISO_MEMO_MAX = 4096
-_STABLE_TZ = frozenset({ZoneInfo, timezone, type(None)})
+_STABLE_TZ = frozenset({ZoneInfo, timezone})
 
 
 def _iso(value: datetime) -> str:
-    entry = _ISO_MEMO.get(id(value))
-    if entry is not None and entry[0] is value:
-        return entry[1]
+    tz = value.tzinfo
+    if type(tz) not in _STABLE_TZ:
+        return value.isoformat()
+    entry = _ISO_MEMO.get(value)
+    if entry is not None and entry[0] is tz and entry[1] == value.fold:
+        return entry[2]
     text = value.isoformat()
-    if type(value.tzinfo) in _STABLE_TZ:
-        if len(_ISO_MEMO) >= _ISO_MEMO_MAX:
-            _ISO_MEMO.clear()
-        _ISO_MEMO[id(value)] = (value, text)
+    if len(_ISO_MEMO) >= _ISO_MEMO_MAX:
+        _ISO_MEMO.clear()
+    _ISO_MEMO[value] = (tz, value.fold, text)
     return text
 
 
@@ -411,6 +437,14 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if kind is dict:
         return {k: _jsonable(v) for k, v in value.items()}
+    if kind in _OWN_OUTPUTS:
+        # Built by compute_clock (or their own __init__): the instance dict holds exactly the fields, in order.
+        out = value.__dict__.copy()
+        for name, v in out.items():
+            t = type(v)
+            if t not in _PLAIN:
+                out[name] = _iso(v) if t is datetime else _jsonable(v)
+        return out
     names = _FIELD_NAMES.get(kind)
     if names is None:
         if not hasattr(kind, "__dataclass_fields__"):
@@ -423,6 +457,9 @@ def _jsonable(value: Any) -> Any:
         t = type(v)
         out[name] = v if t in _PLAIN else _iso(v) if t is datetime else _jsonable(v)
     return out
+
+
+_OWN_OUTPUTS = frozenset({StepClock, SpecialProcedure, Deadline})
 
 
 def _build(cls: type, **values: Any) -> Any:
@@ -571,12 +608,19 @@ def _thresholds(cal: Calendar, subject: _Subject, levels: tuple[Level, ...]) -> 
             out[level] = cal.due_after(subject.start, days) + ONE_SECOND
             continue
         base = subject.promised if anchor is _PROMISED else subject.statutory
+        intervals = subject.intervals
         if before:
-            at = _retreat(cal, base, seconds, subject.intervals)
+            if intervals:
+                at = _retreat(cal, base, seconds, intervals)
+            else:
+                at = cal.subtract_working_seconds(base, seconds)
             if at > (subject.floor or subject.start):
                 out[level] = at
         elif seconds:
-            out[level] = _advance(cal, base, seconds, subject.intervals) + ONE_SECOND
+            if intervals:
+                out[level] = _advance(cal, base, seconds, intervals) + ONE_SECOND
+            else:
+                out[level] = cal.add_working_seconds(base, seconds) + ONE_SECOND
         else:
             out[level] = base + ONE_SECOND
     return out
@@ -622,11 +666,12 @@ def _stages(terms: Terms) -> list[list[int]]:
 
 
 # id(terms.steps) -> (the tuple, (by_code, stages, stage_of)); the engine keeps one Terms per item version.
-_LAYOUT_MEMO: dict[int, tuple[tuple[StepTerm, ...], tuple[dict, list, dict]]] = {}
+_LAYOUT_MEMO: dict[int, tuple[tuple[StepTerm, ...], tuple[dict, list, dict, list]]] = {}
 
 
-def _layout(terms: Terms) -> tuple[dict[str, int], list[list[int]], dict[int, int]]:
-    """``(first index of each step code, stages, stage of each step index)``; read-only for the machine."""
+def _layout(terms: Terms) -> tuple[dict[str, int], list[list[int]], dict[int, int], list[bool]]:
+    """``(first index of each step code, stages, stage of each step index, whether a stage has a parallel step)``;
+    read-only for the machine."""
     steps = terms.steps
     entry = _LAYOUT_MEMO.get(id(steps))
     if entry is not None and entry[0] is steps:
@@ -635,7 +680,9 @@ def _layout(terms: Terms) -> tuple[dict[str, int], list[list[int]], dict[int, in
     for i, t in enumerate(steps):
         by_code.setdefault(t.code, i)
     stages = _stages(terms)
-    layout = (by_code, stages, {i: k for k, stage in enumerate(stages) for i in stage})
+    stage_of = {i: k for k, stage in enumerate(stages) for i in stage}
+    parallel = [any(steps[i].parallel_group for i in stage) for stage in stages]
+    layout = (by_code, stages, stage_of, parallel)
     if type(steps) is tuple:  # immutable (StepTerm is frozen), so the layout cannot go stale
         if len(_LAYOUT_MEMO) >= 1024:
             _LAYOUT_MEMO.clear()
@@ -647,13 +694,16 @@ class _StepMachine:
     def __init__(self, cal: Calendar, terms: Terms, intervals: list[Interval]):
         self.cal, self.intervals = cal, intervals
         self.steps = [_StepState(t) for t in terms.steps]
-        self.by_code, self.stages, self.stage_of = _layout(terms)
+        self.by_code, self.stages, self.stage_of, self.parallel = _layout(terms)
         self.current: int | None = None  # index of the running stage; len(stages) when all done
         self.stage_started: datetime | None = None
         self.closed = False
 
     def _due(self, start: datetime, days: int) -> datetime:
-        return _advance(self.cal, start, max(days, 0) * self.cal.seconds_per_day, self.intervals)
+        seconds = max(days, 0) * self.cal.seconds_per_day
+        if not self.intervals:
+            return self.cal.add_working_seconds(start, seconds)  # _advance without intervals to shift by
+        return _advance(self.cal, start, seconds, self.intervals)
 
     def start_stage(self, k: int, at: datetime) -> None:
         while k < len(self.stages):
@@ -680,6 +730,8 @@ class _StepMachine:
     def run_defaults(self, until: datetime) -> None:
         """Complete by default every running parallel step whose due passed at or before ``until``."""
         while self.current is not None and self.current < len(self.stages):
+            if not self.parallel[self.current]:
+                return  # only parallel steps are completed by default
             pending = [
                 self.steps[i]
                 for i in self.stages[self.current]
@@ -791,11 +843,15 @@ def _fold(events: Iterable[ClockEvent], terms: Terms, cal: Calendar, now: dateti
     f.submitted_at = submitted[0] if submitted else ordered[0].occurred_at
     has_submission = bool(submitted)
 
+    deemed: list = [None, None]  # (round start, its deemed-acceptance instant), the last one computed
+
     def deemed_at(start: datetime) -> datetime:
-        return cal.due_after(start, terms.pre_acceptance_statutory_days) + ONE_SECOND
+        if deemed[0] is not start:
+            deemed[0], deemed[1] = start, cal.due_after(start, terms.pre_acceptance_statutory_days) + ONE_SECOND
+        return deemed[1]
 
     def check_deemed(t: datetime) -> None:
-        if f.pre_open:
+        if f.status == "submitted" and f.pre_rounds and f.pre_rounds[-1][1] is None:  # f.pre_open
             start = f.pre_rounds[-1][0]
             limit = deemed_at(start)
             if limit <= t:
@@ -1056,12 +1112,20 @@ def compute_clock(
 
     best: dict[tuple[str, str, str | None], datetime] = {}
     closed_at = f.closed_at
-    for subject in subjects:
-        if not rule_policy(subject.rule).enabled:
+    rule: str | None = None
+    enabled, levels = False, ()
+    for subject in subjects:  # grouped by rule
+        if subject.rule != rule:
+            rule = subject.rule
+            rp = rule_policy(rule)
+            enabled = bool(rp.enabled)
+            levels = _levels(rp, spd) if enabled else ()
+        if not enabled:
             continue
         subject_closed = subject.closed_at
         paused = paused_since if subject_closed is None and subject.pausable else None
-        for level, at in thresholds_of(subject).items():
+        subject.thresholds = thresholds = _thresholds(cal, subject, levels)
+        for level, at in thresholds.items():
             if subject_closed is not None and at > subject_closed:
                 continue
             if paused is not None and at > paused:

@@ -206,10 +206,12 @@ class WorkCalendar:
 
     def confirmed_between(self, start: datetime | date, end: datetime | date) -> bool:
         """True iff every date from ``start`` to ``end`` (inclusive, local dates, either order) is confirmed."""
-        a, b = self._local_date(start), self._local_date(end)
+        a, b = self._local_date(start).year, self._local_date(end).year
         if b < a:
             a, b = b, a
-        return all(y in self.confirmed_years for y in range(a.year, b.year + 1))
+        if a == b:
+            return a in self.confirmed_years
+        return all(y in self.confirmed_years for y in range(a, b + 1))
 
     def unconfirmed_years_between(self, start: datetime | date, end: datetime | date) -> list[int]:
         """Years touched by the range (inclusive, local dates) that are not confirmed."""
