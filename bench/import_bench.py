@@ -100,6 +100,46 @@ def generate(path: Path, rows: int) -> None:
     tmp.rename(path)
 
 
+def copy_ceiling(sample_cases: int) -> tuple[int, float]:
+    """The physical ceiling, side by side: PostgreSQL ``COPY`` of the rows the import wrote for its last
+    ``sample_cases`` cases (case rows, their events, their step rows: exactly what a row costs) into empty tables
+    with the same columns and indexes (``LIKE … INCLUDING ALL``; logged tables, as the real ones). The rows are
+    read into memory first, so only the database's writing is timed. Returns (cases, seconds)."""
+    import io
+
+    from django.db import connection
+
+    tables = ("cases_case", "cases_caseevent", "cases_casestep")
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        cur.execute("SELECT min(id) FROM (SELECT id FROM cases_case ORDER BY id DESC LIMIT %s) s", [sample_cases])
+        first = cur.fetchone()[0]
+        if first is None:
+            return 0, 0.0
+        data = {}
+        for table in tables:
+            key = "id" if table == "cases_case" else "case_id"
+            buf = io.BytesIO()
+            with raw.copy(f"COPY (SELECT * FROM {table} WHERE {key} >= {int(first)}) TO STDOUT") as copy:  # noqa: S608 - fixed table names
+                for block in copy:
+                    buf.write(block)
+            data[table] = buf.getvalue()
+            cur.execute(f"DROP TABLE IF EXISTS bench_ceiling_{table}")
+            cur.execute(f"CREATE TABLE bench_ceiling_{table} (LIKE {table} INCLUDING ALL)")
+        cur.execute("SELECT count(*) FROM cases_case WHERE id >= %s", [first])
+        cases = cur.fetchone()[0]
+        started = time.perf_counter()
+        for table in tables:
+            t0 = time.perf_counter()
+            with raw.copy(f"COPY bench_ceiling_{table} FROM STDIN") as copy:
+                copy.write(data[table])
+            print(f"  ceiling: {table} {len(data[table]) / 1e6:.0f} MB in {time.perf_counter() - t0:.2f} s")
+        elapsed = time.perf_counter() - started
+        for table in tables:
+            cur.execute(f"DROP TABLE bench_ceiling_{table}")
+    return cases, elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -163,6 +203,11 @@ def main() -> None:
     print(f"peak RSS: {rss_mb():.0f} MB (before the import, Django loaded: {rss_before:.0f} MB; "
           f"growth {rss_mb() - rss_before:.0f} MB)")
     print(f"current RSS over the import (10/25/50/75/100 % of the time): {sampler.summary()}")
+    cases, seconds = copy_ceiling(min(max(rows, 1), 100_000))
+    if seconds:
+        print(f"ceiling (COPY of the last {cases:,} cases' case, event and step rows into empty copies of the "
+              f"tables): {seconds:.2f} s = {cases / seconds:,.0f} rows/s; import / ceiling = "
+              f"{rows / elapsed / (cases / seconds):.2f}")
 
 
 if __name__ == "__main__":

@@ -174,7 +174,9 @@ def run_http_client(batches, key, profile: bool):
     return elapsed, counts, prof
 
 
-def run_http_gunicorn(batches, key, url, workers: int):
+def run_http_gunicorn(streams, key, url, workers: int):
+    """``streams``: one list of batches per sender thread; each sender posts its batches in order (a stream's
+    batches depend on the earlier ones), the senders run at once (several source systems reporting)."""
     import http.client
     from concurrent.futures import ThreadPoolExecutor
 
@@ -193,7 +195,8 @@ def run_http_gunicorn(batches, key, url, workers: int):
                 break
             except OSError:
                 time.sleep(0.3)
-        bodies = [json.dumps({"events": b}, ensure_ascii=False).encode() for b in batches]
+        stream_bodies = [[json.dumps({"events": b}, ensure_ascii=False).encode() for b in batches]
+                         for batches in streams]
         counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
 
         def warm(_):
@@ -213,11 +216,13 @@ def run_http_gunicorn(batches, key, url, workers: int):
             assert resp.status == 200, data[:500]
             return json.loads(data)
 
+        def send(bodies):
+            return [post(body) for body in bodies]
+
         started = time.perf_counter()
-        # one sender per worker; batches of a stream depend on earlier ones, so keep their order per wave
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for i in range(0, len(bodies), workers):
-                for data in pool.map(post, bodies[i:i + workers]):
+        with ThreadPoolExecutor(max_workers=len(stream_bodies)) as pool:
+            for results in pool.map(send, stream_bodies):
+                for data in results:
                     for k in counts:
                         counts[k] += data[k]
         elapsed = time.perf_counter() - started
@@ -335,14 +340,16 @@ def main() -> None:
     setup_django(url)
     system, key, item = reset_and_fixtures()
 
-    batches = workload("H", args.events, args.mode)
+    senders = args.workers if args.server == "gunicorn" else 1
+    streams = [workload(f"H{w}-", args.events // senders, args.mode) for w in range(senders)]
+    batches = [b for stream in streams for b in stream]
     n_http = sum(len(b) for b in batches)
     print(f"workload: {n_http} events in {len(batches)} batches of ≤{BATCH} ({args.mode}), "
-          f"5 events per case, server={args.server}")
+          f"5 events per case, server={args.server}, {senders} sender(s) at once")
     if args.server == "client":
         http_s, counts, prof = run_http_client(batches, key, args.profile)
     else:
-        http_s, counts = run_http_gunicorn(batches, key, url, args.workers)
+        http_s, counts = run_http_gunicorn(streams, key, url, args.workers)
         prof = None
     assert counts["accepted"] == n_http, counts
 
