@@ -54,7 +54,10 @@ def load_modules(rev: str | None):
         return clock, worktime
     out = []
     tmp = Path(tempfile.mkdtemp(prefix="clock_bench_"))
-    for name, path in (("clock", "src/xiaoneng/cases/clock.py"), ("worktime", "src/xiaoneng/workcal/worktime.py")):
+    for name, path in (
+        ("clock", "src/xiaoneng/cases/clock.py"),
+        ("worktime", "src/xiaoneng/workcal/worktime.py"),
+    ):
         source = subprocess.run(
             ["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True
         ).stdout
@@ -82,27 +85,53 @@ def workload(clock, worktime, shape: str):
 
     now = t0 + timedelta(days=9, hours=3)
     if shape in ("closed", "natural"):
-        events = [ev("submitted", 0, channel="online"), ev("accepted", 2, 1), ev("step_completed", 20, 2, step="s0"),
-                  ev("decided", 100, 3, result="approved", document_no="X-1"), ev("delivered", 120, 4)]
+        events = [
+            ev("submitted", 0, channel="online"),
+            ev("accepted", 2, 1),
+            ev("step_completed", 20, 2, step="s0"),
+            ev("decided", 100, 3, result="approved", document_no="X-1"),
+            ev("delivered", 120, 4),
+        ]
         now = t0 + timedelta(days=6)
         if shape == "natural":
-            terms = clock.Terms(unit="natural_day", statutory_days=20, promised_days=10, steps=tuple(two_days))
+            terms = clock.Terms(
+                unit="natural_day", statutory_days=20, promised_days=10, steps=tuple(two_days)
+            )
     elif shape == "open":
         events = [ev("submitted", 0, channel="online"), ev("accepted", 2, 1)]
     elif shape == "suspended":
-        events = [ev("submitted", 0, channel="online"), ev("accepted", 2, 1), ev("step_completed", 20, 2, step="s0"),
-                  ev("suspended", 50, 3, reason="hearing", workdays=5)]
+        events = [
+            ev("submitted", 0, channel="online"),
+            ev("accepted", 2, 1),
+            ev("step_completed", 20, 2, step="s0"),
+            ev("suspended", 50, 3, reason="hearing", workdays=5),
+        ]
     elif shape == "resumed":
-        events = [ev("submitted", 0), ev("accepted", 2, 1), ev("suspended", 26, 2, reason="hearing", workdays=3),
-                  ev("resumed", 70, 3), ev("extended", 74, 4, workdays=5, approver="x"),
-                  ev("correction_requested", 98, 5), ev("correction_completed", 120, 6)]
+        events = [
+            ev("submitted", 0),
+            ev("accepted", 2, 1),
+            ev("suspended", 26, 2, reason="hearing", workdays=3),
+            ev("resumed", 70, 3),
+            ev("extended", 74, 4, workdays=5, approver="x"),
+            ev("correction_requested", 98, 5),
+            ev("correction_completed", 120, 6),
+        ]
         now = t0 + timedelta(days=12)
     elif shape == "parallel":
-        steps = (clock.StepTerm("a", "a", 1), clock.StepTerm("p1", "p1", 2, "g"), clock.StepTerm("p2", "p2", 2, "g"),
-                 clock.StepTerm("p3", "p3", 3, "g"), clock.StepTerm("z", "z", 2))
+        steps = (
+            clock.StepTerm("a", "a", 1),
+            clock.StepTerm("p1", "p1", 2, "g"),
+            clock.StepTerm("p2", "p2", 2, "g"),
+            clock.StepTerm("p3", "p3", 3, "g"),
+            clock.StepTerm("z", "z", 2),
+        )
         terms = clock.Terms(statutory_days=20, promised_days=10, steps=steps)
-        events = [ev("submitted", 0), ev("accepted", 2, 1), ev("step_completed", 20, 2, step="a"),
-                  ev("step_completed", 50, 3, step="p1")]
+        events = [
+            ev("submitted", 0),
+            ev("accepted", 2, 1),
+            ev("step_completed", 20, 2, step="a"),
+            ev("step_completed", 50, 3, step="p1"),
+        ]
     else:
         raise SystemExit(f"unknown shape {shape!r} (one of {', '.join(SHAPES)})")
     return events, terms, cal, now, clock.DeadlinePolicy()
@@ -117,8 +146,10 @@ def fresh_copies(clock, events, calls: int) -> list[list]:
     """``calls`` copies of the events with datetime objects of their own, as the engine builds them per call
     (``occurred_at.astimezone(tz)``): nothing is shared between calls that the engine would not share."""
     zero = timedelta(0)
-    return [[clock.ClockEvent(e.type, e.occurred_at + zero, dict(e.payload), e.seq) for e in events]
-            for _ in range(calls)]
+    return [
+        [clock.ClockEvent(e.type, e.occurred_at + zero, dict(e.payload), e.seq) for e in events]
+        for _ in range(calls)
+    ]
 
 
 def us_per_call(clock, args, copies: list[list]) -> float:
@@ -131,8 +162,12 @@ def us_per_call(clock, args, copies: list[list]) -> float:
 
 
 def fingerprint(c, data) -> tuple:
-    return (json.dumps(data, sort_keys=True), tuple((d.rule, d.level, d.step, d.at.isoformat()) for d in c.deadlines),
-            c.next_check_at.isoformat() if c.next_check_at else None, c.state)
+    return (
+        json.dumps(data, sort_keys=True),
+        tuple((d.rule, d.level, d.step, d.at.isoformat()) for d in c.deadlines),
+        c.next_check_at.isoformat() if c.next_check_at else None,
+        c.state,
+    )
 
 
 def main() -> None:
@@ -164,8 +199,11 @@ def main() -> None:
                 raise SystemExit(f"{shape}: the implementations disagree")
         print(f"identical results on {len(shapes)} shapes")
 
-    copies = {(name, shape): fresh_copies(impls[name][0], inputs[name][shape][0], opts.calls)
-              for name in impls for shape in shapes}
+    copies = {
+        (name, shape): fresh_copies(impls[name][0], inputs[name][shape][0], opts.calls)
+        for name in impls
+        for shape in shapes
+    }
     timings: dict[tuple[str, str], list[float]] = {}
     for _ in range(opts.rounds):
         for shape in shapes:
@@ -179,12 +217,16 @@ def main() -> None:
     for shape in shapes:
         medians = [statistics.median(timings[(name, shape)]) for name in impls]
         lows = [min(timings[(name, shape)]) for name in impls]
-        line = f"{shape:<10}" + "".join(f"{m:>16.1f} ({low:5.1f})" for m, low in zip(medians, lows, strict=True))
+        line = f"{shape:<10}" + "".join(
+            f"{m:>16.1f} ({low:5.1f})" for m, low in zip(medians, lows, strict=True)
+        )
         if opts.against:
             line += f"{medians[1] / medians[0]:>7.2f}×"
         print(line)
-    print(f"(median and fastest of {opts.rounds} rounds × {opts.calls} calls, each on its own copy of the events; "
-          "compute_clock + as_dict(deadlines=False); ratio of the medians)")
+    print(
+        f"(median and fastest of {opts.rounds} rounds × {opts.calls} calls, each on its own copy of the events; "
+        "compute_clock + as_dict(deadlines=False); ratio of the medians)"
+    )
 
 
 if __name__ == "__main__":

@@ -460,13 +460,15 @@ def _jsonable(value: Any) -> Any:
 
 
 _OWN_OUTPUTS = frozenset({StepClock, SpecialProcedure, Deadline})
+_set_attr = object.__setattr__
 
 
-def _build(cls: type, **values: Any) -> Any:
-    """``cls(**values)`` for the frozen output dataclasses here (no ``__post_init__``, no defaults needed, every
-    field given in declaration order), without the generated ``__init__``'s per-field ``object.__setattr__``."""
+def _build(cls: type, values: dict[str, Any]) -> Any:
+    """``cls(**values)`` for the frozen output dataclasses here (no ``__post_init__``; ``values`` is a fresh dict
+    of every field in declaration order, which becomes the instance dict), without the generated ``__init__``'s
+    keyword passing and per-field ``object.__setattr__`` (3× the cost of the whole object)."""
     obj = object.__new__(cls)
-    obj.__dict__.update(values)
+    _set_attr(obj, "__dict__", values)
     return obj
 
 
@@ -540,7 +542,16 @@ class _Subject:
     """One time-rule subject (the case, a step round, a special procedure, a pre-acceptance round, delivery)."""
 
     __slots__ = (
-        "rule", "step", "start", "promised", "statutory", "intervals", "closed_at", "pausable", "floor", "thresholds"
+        "rule",
+        "step",
+        "start",
+        "promised",
+        "statutory",
+        "intervals",
+        "closed_at",
+        "pausable",
+        "floor",
+        "thresholds",
     )
 
     def __init__(
@@ -555,7 +566,13 @@ class _Subject:
         pausable: bool = False,  # case / step: not live past the pause start while paused
         floor: datetime | None = None,  # a "before" level is live only after this instant (default: start)
     ) -> None:
-        self.rule, self.step, self.start, self.promised, self.statutory = rule, step, start, promised, statutory
+        self.rule, self.step, self.start, self.promised, self.statutory = (
+            rule,
+            step,
+            start,
+            promised,
+            statutory,
+        )
         self.intervals, self.closed_at, self.pausable, self.floor = intervals, closed_at, pausable, floor
         self.thresholds: dict[str, datetime] | None = None  # {level: at}, once computed
 
@@ -565,7 +582,10 @@ class _Subject:
 # ``round(abs(days) * seconds_per_day)`` and ``before`` is ``days < 0``.
 _START, _PROMISED, _STATUTORY = "start", "promised", "statutory"
 Level = tuple[str, str, Any, int, bool]
-_LEVELS_MEMO: dict[int, tuple[RulePolicy, int, tuple[Level, ...]]] = {}  # id(rule policy) -> (it, spd, levels)
+_LEVELS_MEMO: dict[
+    int, tuple[RulePolicy, int, tuple[Level, ...]]
+] = {}  # id(rule policy) -> (it, spd, levels)
+_LEVELS_MEMO_MAX = 256
 
 
 def _levels(rp: RulePolicy, spd: int) -> tuple[Level, ...]:
@@ -593,7 +613,7 @@ def _levels(rp: RulePolicy, spd: int) -> tuple[Level, ...]:
         out.append((level, anchor, t.days, round(abs(t.days) * spd), t.days < 0))
     levels = tuple(out)
     if type(rp) is RulePolicy:  # a subclass might compute its levels
-        if len(_LEVELS_MEMO) >= 256:
+        if len(_LEVELS_MEMO) >= _LEVELS_MEMO_MAX:
             _LEVELS_MEMO.clear()
         _LEVELS_MEMO[id(rp)] = (rp, spd, levels)
     return levels
@@ -667,6 +687,7 @@ def _stages(terms: Terms) -> list[list[int]]:
 
 # id(terms.steps) -> (the tuple, (by_code, stages, stage_of)); the engine keeps one Terms per item version.
 _LAYOUT_MEMO: dict[int, tuple[tuple[StepTerm, ...], tuple[dict, list, dict, list]]] = {}
+_LAYOUT_MEMO_MAX = 1024
 
 
 def _layout(terms: Terms) -> tuple[dict[str, int], list[list[int]], dict[int, int], list[bool]]:
@@ -684,7 +705,7 @@ def _layout(terms: Terms) -> tuple[dict[str, int], list[list[int]], dict[int, in
     parallel = [any(steps[i].parallel_group for i in stage) for stage in stages]
     layout = (by_code, stages, stage_of, parallel)
     if type(steps) is tuple:  # immutable (StepTerm is frozen), so the layout cannot go stale
-        if len(_LAYOUT_MEMO) >= 1024:
+        if len(_LAYOUT_MEMO) >= _LAYOUT_MEMO_MAX:
             _LAYOUT_MEMO.clear()
         _LAYOUT_MEMO[id(steps)] = (steps, layout)
     return layout
@@ -808,8 +829,21 @@ class _Special:
 
 class _Fold:
     __slots__ = (
-        "status", "result", "submitted_at", "accepted_at", "deemed", "decided_at", "delivered_at", "closed_at",
-        "case_end", "pre_rounds", "specials", "corrections", "extended_days", "extended", "step_events",
+        "status",
+        "result",
+        "submitted_at",
+        "accepted_at",
+        "deemed",
+        "decided_at",
+        "delivered_at",
+        "closed_at",
+        "case_end",
+        "pre_rounds",
+        "specials",
+        "corrections",
+        "extended_days",
+        "extended",
+        "step_events",
     )
 
     def __init__(self) -> None:
@@ -847,7 +881,10 @@ def _fold(events: Iterable[ClockEvent], terms: Terms, cal: Calendar, now: dateti
 
     def deemed_at(start: datetime) -> datetime:
         if deemed[0] is not start:
-            deemed[0], deemed[1] = start, cal.due_after(start, terms.pre_acceptance_statutory_days) + ONE_SECOND
+            deemed[0], deemed[1] = (
+                start,
+                cal.due_after(start, terms.pre_acceptance_statutory_days) + ONE_SECOND,
+            )
         return deemed[1]
 
     def check_deemed(t: datetime) -> None:
@@ -1062,8 +1099,15 @@ def compute_clock(
         overdue = s.by_default or (s.due is not None and s.started_at is not None and end_time > s.due)
         step_clocks.append(
             _build(
-                StepClock, code=s.term.code, started_at=s.started_at, due=s.due, completed_at=s.completed_at,
-                overdue=overdue, by_default=s.by_default,
+                StepClock,
+                {
+                    "code": s.term.code,
+                    "started_at": s.started_at,
+                    "due": s.due,
+                    "completed_at": s.completed_at,
+                    "overdue": overdue,
+                    "by_default": s.by_default,
+                },
             )
         )
         for start, due, closed in s.rounds:
@@ -1137,7 +1181,7 @@ def compute_clock(
             if earliest is None or at < earliest:
                 best[key] = at
     deadlines = tuple(
-        _build(Deadline, rule=rule, level=level, step=step, at=at)
+        _build(Deadline, {"rule": rule, "level": level, "step": step, "at": at})
         for (rule, level, step), at in sorted(
             best.items(), key=lambda kv: (kv[1], _RULE_RANK[kv[0][0]], _LEVEL_RANK[kv[0][1]], kv[0][2] or "")
         )
@@ -1187,36 +1231,38 @@ def compute_clock(
 
     return _build(
         Clock,
-        status=f.status,
-        result=f.result,
-        unit="natural_day" if unit == "natural" else "workday",
-        seconds_per_day=spd,
-        submitted_at=f.submitted_at,
-        accepted_at=f.accepted_at,
-        deemed_accepted=f.deemed,
-        clock_start=clock_start,
-        decided_at=f.decided_at,
-        delivered_at=f.delivered_at,
-        closed_at=f.closed_at,
-        elapsed_seconds=elapsed,
-        suspended_seconds=suspended,
-        elapsed_calendar_seconds=cal_elapsed,
-        suspended_calendar_seconds=cal_suspended,
-        extended_days=f.extended_days,
-        promised_due=promised_due,
-        statutory_due=statutory_due,
-        pre_acceptance_due=pre_due,
-        pre_acceptance_statutory_due=pre_stat_due,
-        delivery_due=delivery_due,
-        delivery_statutory_due=delivery_stat_due,
-        steps=tuple(step_clocks),
-        special=next(
-            (sp for sp in reversed(specials) if sp.ended_at is None), specials[-1] if specials else None
-        ),
-        specials=tuple(specials),
-        paused_since=paused_since,
-        calendar_confirmed=calendar_confirmed,
-        state=state,
-        deadlines=deadlines,
-        next_check_at=next_check_at,
+        {
+            "status": f.status,
+            "result": f.result,
+            "unit": "natural_day" if unit == "natural" else "workday",
+            "seconds_per_day": spd,
+            "submitted_at": f.submitted_at,
+            "accepted_at": f.accepted_at,
+            "deemed_accepted": f.deemed,
+            "clock_start": clock_start,
+            "decided_at": f.decided_at,
+            "delivered_at": f.delivered_at,
+            "closed_at": f.closed_at,
+            "elapsed_seconds": elapsed,
+            "suspended_seconds": suspended,
+            "elapsed_calendar_seconds": cal_elapsed,
+            "suspended_calendar_seconds": cal_suspended,
+            "extended_days": f.extended_days,
+            "promised_due": promised_due,
+            "statutory_due": statutory_due,
+            "pre_acceptance_due": pre_due,
+            "pre_acceptance_statutory_due": pre_stat_due,
+            "delivery_due": delivery_due,
+            "delivery_statutory_due": delivery_stat_due,
+            "steps": tuple(step_clocks),
+            "special": next(
+                (sp for sp in reversed(specials) if sp.ended_at is None), specials[-1] if specials else None
+            ),
+            "specials": tuple(specials),
+            "paused_since": paused_since,
+            "calendar_confirmed": calendar_confirmed,
+            "state": state,
+            "deadlines": deadlines,
+            "next_check_at": next_check_at,
+        },
     )

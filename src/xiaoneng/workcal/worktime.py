@@ -176,7 +176,9 @@ class WorkCalendar:
         # same dues, the same days.
         self._day_memo: dict[int, tuple[int, bool]] = {}  # ordinal -> (W(o) * seconds_per_day, is workday)
         self._kth_memo: dict[int, int] = {}  # k -> ordinal of the k-th working day
-        self._at_memo: dict[tuple[int, int], datetime] = {}  # (ordinal, second of day) -> aware local datetime
+        self._at_memo: dict[
+            tuple[int, int], datetime
+        ] = {}  # (ordinal, second of day) -> aware local datetime
         self._add_memo: dict[int, datetime] = {}  # working position -> add_working_seconds landing there
         self._sub_memo: dict[int, datetime] = {}  # working position -> subtract_working_seconds landing there
         self._due_memo: dict[tuple[int, int, str], datetime] = {}  # (acceptance ordinal, days, unit) -> due
