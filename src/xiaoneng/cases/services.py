@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -661,11 +662,11 @@ class _Recorder:
 
     def _persist(self, states: dict[str, _CaseState], accepted: list[RecordedEvent]) -> None:
         touched = [s for s in states.values() if s.new_events]
-        history = load_histories([s.case.pk for s in touched if not s.is_new])
+        history = load_histories([s.case.id for s in touched if not s.is_new])
         deriver = _Deriver(self.received_at)
         plans = []
         for s in touched:
-            rows = history[s.case.pk] if not s.is_new else []
+            rows = history[s.case.id] if not s.is_new else []
             rows.extend(s.new_events)
             plans.append((s.case, deriver.derive(s.case, s.version, s.steps, rows)))
 
@@ -674,10 +675,10 @@ class _Recorder:
         old_cases = [s.case for s in touched if not s.is_new]
         update_rows(Case, old_cases, _CASE_UPDATE_FIELDS + _RECORD_FIELDS)
         _sync_steps(plans, load_existing=bool(old_cases))
-        case_ids = [s.case.pk for s in touched]
-        histories = {s.case.pk: (history[s.case.pk] if not s.is_new else s.new_events) for s in touched}
-        events_recorded.send(sender=CaseEvent, case_ids=case_ids, events=accepted, histories=histories,
-                             cases={s.case.pk: s.case for s in touched})
+        cases = {s.case.id: s.case for s in touched}
+        histories = {s.case.id: (history[s.case.id] if not s.is_new else s.new_events) for s in touched}
+        events_recorded.send(sender=CaseEvent, case_ids=list(cases), events=accepted, histories=histories,
+                             cases=cases)
 
 
 def _apply_case_fields(case: Case, fields_: Mapping[str, Any]) -> None:
@@ -750,6 +751,10 @@ def terms_for(version: ItemVersion, steps: Sequence[Step]) -> Terms:
     )
 
 
+_STEP_COMPLETED, _DECIDED, _DELIVERED, _FORWARDED = (
+    EventType.STEP_COMPLETED.value, EventType.DECIDED.value, EventType.DELIVERED.value, EventType.FORWARDED.value)
+
+
 class _Deriver:
     """Re-derives cases from their events (one policy and one calendar per region for the whole batch)."""
 
@@ -797,8 +802,22 @@ class _Deriver:
             self.now,
             self.policy(case),
         )
-        decided = next((r for r in rows if r.type == EventType.DECIDED), None)
-        forwarded = [r.payload.get("to_department") for r in rows if r.type == EventType.FORWARDED]
+        decided, deliverer = None, ""
+        forwarded = []
+        last_act: dict[str, tuple[str, str]] = {}
+        for r in rows:
+            t = r.type
+            if t == _STEP_COMPLETED:
+                if r.payload:
+                    last_act[str(r.payload.get("step"))] = (r.actor_name or "",
+                                                            str(r.payload.get("outcome") or "pass"))
+            elif t == _DECIDED:
+                decided = decided or r
+            elif t == _DELIVERED:
+                if not deliverer:
+                    deliverer = r.actor_name or ""
+            elif t == _FORWARDED:
+                forwarded.append(r.payload.get("to_department"))
         case.status = clock.status
         case.result = clock.result or ""
         case.document_no = str((decided.payload or {}).get("document_no") or "")[:64] if decided else ""
@@ -829,13 +848,6 @@ class _Deriver:
         case.updated_at = self.stamp
 
         # Step projection.
-        last_act: dict[str, tuple[str, str]] = {}
-        deliverer = ""
-        for r in rows:
-            if r.type == EventType.STEP_COMPLETED and r.payload:
-                last_act[str(r.payload.get("step"))] = (r.actor_name or "", str(r.payload.get("outcome") or "pass"))
-            elif r.type == EventType.DELIVERED and not deliverer:
-                deliverer = r.actor_name or ""
         clocks = {sc.code: sc for sc in clock.steps}
         closed = clock.status in ("decided", "delivered", "rejected", "withdrawn", "returned")
         # 办结告知: a trailing notifier step of a decided case runs until the delivery and is done at it.
@@ -876,21 +888,29 @@ class _Deriver:
         return desired
 
 
+_step_values = itemgetter(*_STEP_UPDATE_FIELDS)
+_step_keys = itemgetter(*_STEP_KEYS)
+
+
 def _sync_steps(plans: list[tuple[Case, list[dict]]], *, load_existing: bool) -> None:
     existing: dict[tuple[int, str], tuple] = {}  # (case_id, code) -> (pk, *_STEP_UPDATE_FIELDS)
     if load_existing:
-        ids = [case.pk for case, _ in plans]
+        ids = [case.id for case, _ in plans]
         for row in _filter_in(CaseStep.objects.all(), "case_id", ids).values_list("case_id", "code", "pk",
-                                                                          *_STEP_UPDATE_FIELDS):
+                                                                                  *_STEP_UPDATE_FIELDS):
             existing[(row[0], row[1])] = row[2:]
     to_create, to_update = [], []
     for case, desired in plans:
+        case_id = case.id
         for d in desired:
-            row = existing.get((case.pk, d["code"]))
+            row = existing.get((case_id, d["code"]))
             if row is None:
-                to_create.append((case.pk, case.region_code, *(d[k] for k in _STEP_KEYS)))
-            elif tuple(d[f] for f in _STEP_UPDATE_FIELDS) != row[1:]:
-                to_update.append(SimpleNamespace(pk=row[0], **{f: d[f] for f in _STEP_UPDATE_FIELDS}))
+                to_create.append((case_id, case.region_code, *_step_keys(d)))
+            else:
+                values = _step_values(d)
+                if values != row[1:]:
+                    to_update.append(SimpleNamespace(pk=row[0], **dict(zip(_STEP_UPDATE_FIELDS, values,
+                                                                           strict=True))))
     if to_create:
         insert_rows(CaseStep, ("case", "region_code", *_STEP_COLUMNS), to_create)
     update_rows(CaseStep, to_update, _STEP_UPDATE_FIELDS)
