@@ -13,7 +13,16 @@ from typing import Any
 from django.utils import timezone
 
 from .models import QuarantinedEvent, QuarantineSource, SourceSystem
-from .parsing import DEFAULT_FIELDS, ParseError, case_no_of, event_id_of, parse_event, safe_text, storable_raw
+from .parsing import (
+    DEFAULT_FIELDS,
+    ParseError,
+    case_no_of,
+    event_id_of,
+    parse_event,
+    safe_text,
+    storable,
+    storable_raw,
+)
 from .pii import protect
 
 
@@ -65,8 +74,10 @@ def ingest(
     code = system.code if system is not None else ""
     if allowed is False:
         allowed = allowed_departments(system)
+    checked = storable(list(raw_events))  # the common case: the whole batch at once
     parsed: list[dict | ParseError] = [
-        parse_event(raw, source_system=code, now=now, require_reasons=require_reasons) for raw in raw_events
+        parse_event(raw, source_system=code, now=now, require_reasons=require_reasons, storable_checked=checked)
+        for raw in raw_events
     ]
     valid_idx = [i for i, p in enumerate(parsed) if not isinstance(p, ParseError)]
     engine_results = {}

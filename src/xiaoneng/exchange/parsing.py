@@ -190,12 +190,14 @@ def case_no_of(raw: Any) -> str:
     return ""
 
 
-def parse_event(raw: Any, *, source_system: str, now: datetime, require_reasons: bool = True) -> dict | ParseError:
-    """Keyword arguments for ``NewEvent`` or the first error found."""
+def parse_event(raw: Any, *, source_system: str, now: datetime, require_reasons: bool = True,
+                storable_checked: bool = False) -> dict | ParseError:
+    """Keyword arguments for ``NewEvent`` or the first error found. ``storable_checked``: the caller has
+    checked the whole batch with :func:`storable` (one encoding instead of one per event)."""
     try:
         if not isinstance(raw, dict):
             raise _Invalid(None, "each event must be a JSON object")
-        if not storable(raw):
+        if not storable_checked and not storable(raw):
             bad = next((k for k, v in raw.items() if not storable(v)), None)
             raise _Invalid(bad if bad is None or storable(bad) else None,
                            "text must not contain NUL characters or unpaired surrogates")
