@@ -102,7 +102,10 @@ def test_tiny_memo_bound_changes_nothing(monkeypatch):
                 strict=True,
             )
         )
-    assert all(len(memo) <= 2 for memo in (tiny._day_memo, tiny._at_memo, tiny._add_memo, tiny._due_memo))
+    assert all(
+        len(memo) <= 2
+        for memo in (tiny._day_memo, tiny._at_memo, tiny._add_memo, tiny._due_memo, tiny._pos_memo)
+    )
 
 
 def test_datetime_already_in_the_calendar_zone_counts_as_via_utc():

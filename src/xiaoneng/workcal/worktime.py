@@ -183,6 +183,7 @@ class WorkCalendar:
         self._sub_memo: dict[int, datetime] = {}  # working position -> subtract_working_seconds landing there
         self._due_memo: dict[tuple[int, int, str], datetime] = {}  # (acceptance ordinal, days, unit) -> due
         self._start_memo: dict[int, datetime] = {}  # acceptance ordinal -> clock_start
+        self._pos_memo: dict[datetime, int] = {}  # datetime in the own zone -> working position
         # Aware datetimes already in ``tz`` are local as they are (``astimezone`` to the own zone is a no-op);
         # only for zones whose ``utcoffset`` is never None, so that the naive check can be skipped.
         self._own_zone = tz if isinstance(tz, (ZoneInfo, timezone)) else None
@@ -310,9 +311,19 @@ class WorkCalendar:
 
     def _position(self, dt: datetime) -> int:
         if dt.__class__ is datetime and dt.tzinfo is self._own_zone is not None:
-            local = dt
-        else:
-            local = self._local(dt)
+            # Memoised for datetimes in the own zone only: equal keys then have equal wall-clock fields (the
+            # position reads nothing else; fold is ignored by both), e.g. the same due asked about again.
+            pos = self._pos_memo.get(dt)
+            if pos is None:
+                pos = self._wall_position(dt)
+                if len(self._pos_memo) >= _MEMO_MAX:
+                    self._pos_memo.clear()
+                self._pos_memo[dt] = pos
+            return pos
+        return self._wall_position(self._local(dt))
+
+    def _wall_position(self, local: datetime) -> int:
+        """P(t) from the local wall-clock fields of ``t`` (whole seconds)."""
         base, workday = self._day(local.toordinal())
         if workday:
             tod = local.hour * 3600 + local.minute * 60 + local.second
