@@ -193,3 +193,21 @@ def test_no_separation_only_where_required():
     sep = ItemFacts(fees=FACTS.fees, steps=STEPS, separation_required=True)
     assert rules(events, sep) == [("no_separation", "warning", "")]
     assert rules(happy(), sep) == []
+
+
+def test_a_decision_dated_before_the_submission_does_not_break_the_rules():
+    """off_system (b) looks at the events from submission to decision: none when the decision comes first."""
+    events = [E("decided", 0, {"result": "approved"}, actor_id="u9"), E("submitted", 1), E("accepted", 2)]
+    assert ("off_system", "yellow", "") not in rules(events)
+
+
+def test_events_without_seq_or_with_ties_fold_in_occurred_then_seq_order():
+    class Bare:  # no seq attribute at all
+        def __init__(self, type_, minutes, payload=None):
+            self.type, self.payload, self.actor_id, self.actor_name = type_, payload or {}, "u1", "张三"
+            self.occurred_at = self.received_at = T0 + timedelta(minutes=minutes)
+
+    bare = [Bare("decided", 6, {"result": "approved"}), *[Bare(e.type, e.minutes, e.payload) for e in happy()[:-1]]]
+    assert rules(bare) == rules(happy())
+    tied = [E("step_completed", 2, {"step": "review1"}, seq=4), E("step_completed", 2, {"step": "accept"}, seq=None)]
+    assert rules(happy()[:2] + tied) == rules(happy()[:2] + tied[::-1])
