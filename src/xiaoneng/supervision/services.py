@@ -141,7 +141,7 @@ def _insert_pg(cards: list[Card]) -> list[Card]:
             iso = _IsoCache()
             doc = json.dumps([
                 [c.subject_type, c.subject_id, c.subject_no, c.case_id, c.department_id, c.region_code, c.step,
-                 c.rule, c.level, iso(c.due_at), iso(c.raised_at), c.status, iso(c.status_changed_at),
+                 c.rule, c.level, c.due_at.isoformat(), iso(c.raised_at), c.status, iso(c.status_changed_at),
                  c.message, c.escalation_level, iso(c.next_escalation_at)] for c in part
             ], ensure_ascii=False)
             cursor.execute(sql, [doc])
@@ -171,8 +171,12 @@ def _insert_generic(cards: list[Card]) -> list[Card]:
 def _bump_daily_stats(cards: Iterable[Card]) -> None:
     counts: Counter = Counter()
     tz = timezone.get_current_timezone()
+    days: dict[datetime, Any] = {}  # raised_at -> local day (the cards of one run share their raised_at)
     for c in cards:
-        counts[(c.raised_at.astimezone(tz).date(), c.department_id, c.rule, c.level)] += 1
+        day = days.get(c.raised_at)
+        if day is None:
+            day = days[c.raised_at] = c.raised_at.astimezone(tz).date()
+        counts[(day, c.department_id, c.rule, c.level)] += 1
     if not counts:
         return
     table = AlertDailyStat._meta.db_table
@@ -423,7 +427,7 @@ def _pg_sql(subject: subjects.Subject, claim: bool) -> str:
         claimed = (f"{select} WHERE t.next_check_at <= %(now)s ORDER BY t.next_check_at LIMIT %(limit)s "
                    "FOR UPDATE OF t SKIP LOCKED")
     else:
-        claimed = f"{select} WHERE t.id = ANY(%(ids)s)"
+        claimed = f"{select} WHERE t.id = ANY(%(ids)s::bigint[])"
     # The valid deadlines of one claimed subject ``c`` (read where needed: cheaper than joining them back).
     levels = ", ".join(f"'{lv}'" for lv in LEVEL_RANK)
     deadlines = (
@@ -501,7 +505,7 @@ def _pg_raise(subject: subjects.Subject, now: datetime, *, limit: int = 0,
     """Run :func:`_pg_sql` (claiming ``limit`` due subjects, or for ``ids``)."""
     from .catalogue import TIME_RULES
 
-    params = {"now": now, "limit": limit, "ids": list(ids), "subject_type": subject.subject_type,
+    params = {"now": now, "limit": limit, "ids": _id_array(ids), "subject_type": subject.subject_type,
               "statuses": json.dumps(config.initial_statuses(TIME_RULES)),
               "formats": json.dumps(messages.pg_formats(), ensure_ascii=False),
               "tz": timezone.get_default_timezone_name(), "day_tz": timezone.get_current_timezone_name()}
@@ -599,70 +603,209 @@ def raise_passed(model_label: str, ids: Sequence[int], now: datetime | None = No
 # --- irregularities (on each recorded batch) -------------------------------------------------------------------
 
 
+def _id_array(ids: Iterable[int]) -> str:
+    """A PostgreSQL ``bigint[]`` literal: one text parameter, cheaper to send than a list of a thousand ints."""
+    return "{" + ",".join(str(int(i)) for i in ids) + "}"
+
+
+def _by_ids(qs, ids: Sequence[int], field: str = "id"):
+    """``qs`` restricted to ``field`` in ``ids``: ``= ANY(array)`` on PostgreSQL (one parameter, no thousand
+    placeholders to compile and bind), ``IN (…)`` elsewhere."""
+    if connection.vendor != "postgresql":
+        return qs.filter(**{f"{field}__in": list(ids)})
+    meta = qs.model._meta
+    qn = connection.ops.quote_name
+    column = f"{qn(meta.db_table)}.{qn(meta.get_field(field).column)}"
+    return qs.extra(where=[f"{column} = ANY(%s::bigint[])"], params=[_id_array(ids)])
+
+
+_CASE_COLUMNS = ("id", "case_no", "department_id", "region_code", "item_id", "item_version_id")
+_VERSION_COLUMNS = ("separation_required", "handling_type", "max_extension_days")
+
+
+def _case_rows(ids: Sequence[int], cases: Mapping[int, Any] | None) -> tuple[list[tuple], dict[int, Any]]:
+    """(id, case_no, department, region, item, version) of the cases, and the ``ItemVersion`` instances already
+    at hand: from the instances the case engine hands over, the rest read in one query."""
+    from xiaoneng.cases.models import Case
+
+    rows: list[tuple] = []
+    versions: dict[int, Any] = {}
+    missing = list(ids)
+    if cases:
+        missing = []
+        version_cached = Case.item_version.is_cached
+        for i in ids:
+            c = cases.get(i)
+            d = c.__dict__ if c is not None else {}
+            try:  # the loaded fields (a deferred one is absent: that case is read below)
+                row = (d["id"], d["case_no"], d["department_id"], d["region_code"], d["item_id"],
+                       d["item_version_id"])
+            except KeyError:
+                row = None
+            if row is None or row[0] is None:
+                missing.append(i)
+                continue
+            rows.append(row)
+            if row[5] not in versions and version_cached(c):
+                versions[row[5]] = c.item_version
+    if missing:
+        rows.extend(_by_ids(Case.objects.all(), missing).values_list(*_CASE_COLUMNS))
+    return rows, versions
+
+
+# Published item versions are immutable (``catalog.models``: their fields, steps and fees can no longer change),
+# so their facts are kept per process: version id -> (created_at, separation, handling type, max extension,
+# fees, steps). ``created_at`` tells a re-used id apart (a rolled-back test database); drafts are never kept.
+_version_facts: dict[int, tuple] = {}
+_VERSION_FACTS_MAX = 512
+
+
+def _facts_by_version(rows: list[tuple], versions: dict[int, Any]) -> dict[tuple[int, int], Any]:
+    """``ItemFacts`` per (version, item) of the cases: published versions from the per-process memo, the others
+    read in a few small queries by the distinct ids; item names (they may change) read in one small query."""
+    from xiaoneng.catalog.models import Fee, ItemVersion, Step, VersionStatus
+
+    from .irregularities import ItemFacts, StepFact
+
+    pairs = {(r[5], r[4]) for r in rows}
+    version_ids = {v for v, _i in pairs}
+    stamps: dict[int, tuple] = {}  # version id -> (created_at, status, separation, handling, max extension)
+    for vid, v in versions.items():
+        stamps[vid] = (v.created_at, v.status, v.separation_required, v.handling_type, v.max_extension_days)
+    unknown = version_ids - stamps.keys()
+    if unknown:
+        for vid, *values in ItemVersion.objects.filter(id__in=unknown).values_list(
+            "id", "created_at", "status", "separation_required", "handling_type", "max_extension_days"
+        ):
+            stamps[vid] = tuple(values)
+    known: dict[int, tuple] = {}
+    for vid in version_ids:
+        memo = _version_facts.get(vid)
+        stamp = stamps.get(vid)
+        if memo is not None and stamp is not None and memo[0] == stamp[0] and stamp[1] != VersionStatus.DRAFT:
+            known[vid] = memo
+    to_read = version_ids - known.keys()
+    if to_read:
+        fees: dict[int, dict] = defaultdict(dict)
+        for vid, code, amount in Fee.objects.filter(version_id__in=to_read).values_list("version_id", "code",
+                                                                                          "amount"):
+            fees[vid][code] = amount
+        steps: dict[int, list] = defaultdict(list)
+        for vid, code, name, post, group in Step.objects.filter(version_id__in=to_read).order_by(
+            "version_id", "order"
+        ).values_list("version_id", "code", "name", "post", "parallel_group"):
+            steps[vid].append(StepFact(code, name, post, group))
+        for vid in to_read:
+            created_at, status, separation, handling, max_extension = stamps.get(vid, (None, "", False, "", 0))
+            known[vid] = entry = (created_at, bool(separation), handling or "", int(max_extension or 0),
+                                  fees.get(vid, {}), tuple(steps.get(vid, ())))
+            if vid in stamps and status != VersionStatus.DRAFT:
+                if len(_version_facts) >= _VERSION_FACTS_MAX:
+                    _version_facts.clear()
+                _version_facts[vid] = entry
+    names = _item_names({i for _v, i in pairs})
+    out = {}
+    for vid, item_id in pairs:
+        _created, separation, handling, max_extension, fees_, steps_ = known[vid]
+        out[(vid, item_id)] = ItemFacts(fees=fees_, steps=steps_, separation_required=separation,
+                                        handling_type=handling, max_extension_days=max_extension,
+                                        item_name=names.get(item_id) or "")
+    return out
+
+
+def _item_names(item_ids: set[int]) -> dict[int, str]:
+    from xiaoneng.catalog.models import Item
+
+    if not item_ids:
+        return {}
+    qn = connection.ops.quote_name
+    sql = (f"SELECT id, {qn('name')} FROM {qn(Item._meta.db_table)} "  # noqa: S608 - identifiers, placeholders
+           f"WHERE id IN ({', '.join(['%s'] * len(item_ids))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sorted(item_ids))
+        return dict(cursor.fetchall())
+
+
+def _existing_cards(case_ids: Sequence[int]) -> set[tuple[int, str, str, str]]:
+    """(case id, step, rule, level) of the irregularity cards the cases have already — most of their findings
+    in a live feed, where every batch re-evaluates cases seen before — read in one statement on the unique
+    card index, so that only new findings are rendered and sent (PostgreSQL). The insert stays ``ON CONFLICT
+    DO NOTHING``: a card raised meanwhile by another writer is still not doubled."""
+    sql = (f"SELECT subject_id, step, rule, level FROM {connection.ops.quote_name(Alert._meta.db_table)} "  # noqa: S608
+           "WHERE subject_type = 'case' AND subject_id = ANY(%s::bigint[]) AND rule = ANY(%s::text[])")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_id_array(case_ids), _IRREGULARITY_ARRAY])
+        return set(cursor.fetchall())
+
+
+_IRREGULARITY_ARRAY = "{" + ",".join(IRREGULARITY_RULES) + "}"
+
+
 def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None,
-                            histories: Mapping[int, Sequence[Any]] | None = None) -> list[Card]:
+                            histories: Mapping[int, Sequence[Any]] | None = None,
+                            cases: Mapping[int, Any] | None = None) -> list[Card]:
     """Run the irregularity rules over the touched cases (set-based: a fixed number of queries per batch).
 
     ``histories`` (case id → all its events, as the case engine hands them to ``events_recorded``) saves
-    reading the events again; without it they are read in one query."""
-    from xiaoneng.cases.models import Case, CaseEvent
-    from xiaoneng.catalog.models import Fee, ItemVersion, Step
+    reading the events again, ``cases`` (case id → the re-derived ``Case``, its ``item_version`` attached)
+    reading the cases; without them they are read in one query each. Item facts are read once per distinct
+    version, rule settings looked up once per (rule, department, item)."""
+    from xiaoneng.cases.models import CaseEvent
 
-    from .irregularities import ItemFacts, StepFact, evaluate
+    from .irregularities import evaluate
 
-    ids = list(set(case_ids))
+    ids = list(dict.fromkeys(case_ids))
     if not ids:
         return []
-    settings_cache: dict = {}
-    if not config.has_overrides() and not any(config.setting(r).enabled for r in IRREGULARITY_RULES):
+    overrides = config.has_overrides()
+    if not overrides and not any(config.setting(r).enabled for r in IRREGULARITY_RULES):
         return []
     params = {r: config.setting(r).thresholds for r in ("late_report", "off_system")}
-    cases = list(Case.objects.filter(id__in=ids).values(
-        "id", "case_no", "department_id", "region_code", "item_id", "item_version_id", "item__name"))
-    version_ids = {c["item_version_id"] for c in cases}
-    fees: dict[int, dict] = defaultdict(dict)
-    for vid, code, amount in Fee.objects.filter(version_id__in=version_ids).values_list("version_id", "code",
-                                                                                          "amount"):
-        fees[vid][code] = amount
-    steps: dict[int, list[StepFact]] = defaultdict(list)
-    for vid, code, name, post, group in Step.objects.filter(version_id__in=version_ids).order_by(
-        "version_id", "order"
-    ).values_list("version_id", "code", "name", "post", "parallel_group"):
-        steps[vid].append(StepFact(code, name, post, group))
-    versions = {v["id"]: v for v in ItemVersion.objects.filter(id__in=version_ids).values(
-        "id", "separation_required", "handling_type", "max_extension_days")}
+    rows, versions = _case_rows(ids, cases)
+    if not rows:
+        return []
+    facts = _facts_by_version(rows, versions)
     events: Mapping[int, Sequence[Any]]
     if histories is not None and all(i in histories for i in ids):
         events = histories
     else:
         events = defaultdict(list)
-        for e in CaseEvent.objects.filter(case_id__in=ids).only(
+        for e in _by_ids(CaseEvent.objects.all(), ids, "case").only(
             "case_id", "type", "occurred_at", "received_at", "payload", "actor_id", "actor_name", "seq"
         ):
             events[e.case_id].append(e)
     raised_at = now or timezone.now()
+    found = [(row, evaluate(events.get(row[0], ()), facts[(row[5], row[4])], params)) for row in rows]
+    known = (_existing_cards([row[0] for row, findings in found if findings])
+             if connection.vendor == "postgresql" else None)
+    settings: dict[Any, tuple | None] = {}  # rule (rule, department, item with overrides) -> (level, status)
+    issued = AlertStatus.ISSUED
+    render = messages.render
     alerts: list[Card] = []
-    for c in cases:
-        v = versions.get(c["item_version_id"], {})
-        facts = ItemFacts(
-            fees=fees.get(c["item_version_id"], {}), steps=tuple(steps.get(c["item_version_id"], ())),
-            separation_required=bool(v.get("separation_required")), handling_type=v.get("handling_type", ""),
-            max_extension_days=int(v.get("max_extension_days") or 0), item_name=c["item__name"] or "",
-        )
-        for f in evaluate(events.get(c["id"], ()), facts, params):
-            s = config.setting(f.rule, c["department_id"], c["item_id"])
-            text = messages.render(f.rule, s.level or f.level, no=c["case_no"], item=c["item__name"] or "",
-                                   detail=f.message)
-            a = _new_alert(subject_type="case", subject_id=c["id"], subject_no=c["case_no"], case_id=c["id"],
-                           department_id=c["department_id"], region_code=c["region_code"], step=f.step,
-                           rule=f.rule, level=s.level or f.level, due_at=f.at, raised_at=raised_at,
-                           message=text, item_id=c["item_id"], settings_cache=settings_cache)
-            if a is not None:
-                alerts.append(a)
+    add = alerts.append
+    for (cid, case_no, department_id, region_code, item_id, version_id), findings in found:
+        if not findings:
+            continue
+        item_name = facts[(version_id, item_id)].item_name
+        for f in findings:
+            key = (f.rule, department_id, item_id) if overrides else f.rule
+            if key in settings:
+                s = settings[key]
+            else:
+                rs = config.setting(f.rule, department_id, item_id)
+                s = settings[key] = (rs.level, rs.initial_status) if rs.enabled else None
+            if s is None:  # the rule is off (for this department / item)
+                continue
+            level, status = s[0] or f.level, s[1]
+            if known is not None and (cid, f.step or "", f.rule, level) in known:
+                continue  # the card exists: nothing to render or send
+            text = render(f.rule, level, no=case_no, item=item_name, detail=f.message)
+            add(Card("case", cid, case_no[:64], cid, department_id, region_code or "", f.step or "", f.rule, level,
+                     f.at, raised_at, status, raised_at, text, 0, raised_at if status == issued else None))
     return insert_alerts(alerts)
 
 
-def on_events_recorded(sender=None, case_ids=None, events=None, histories=None, **kwargs) -> None:
+def on_events_recorded(sender=None, case_ids=None, events=None, histories=None, cases=None, **kwargs) -> None:
     """``cases.signals.events_recorded`` receiver: irregularities, and time-rule cards that had already passed
     when the events arrived (late reports, imports, a case closed after its dues). Never breaks recording."""
     if not case_ids:
@@ -672,7 +815,7 @@ def on_events_recorded(sender=None, case_ids=None, events=None, histories=None, 
     now = max(received) if received else timezone.now()
     try:
         with transaction.atomic():
-            evaluate_irregularities(case_ids, now, histories)
+            evaluate_irregularities(case_ids, now, histories, cases)
             raise_passed("cases.case", case_ids, now)
     except Exception:  # a supervision failure must not lose the events; the sweep catches up time rules
         logger.exception("supervision: evaluating recorded events failed for %d cases", len(case_ids))
