@@ -2,7 +2,7 @@
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/xn_ingest_bench .venv/bin/python bench/ingest_bench.py
       [--events 20000] [--naive-events 3000] [--mode stream|whole] [--server client|gunicorn] [--workers 2]
-      [--profile]
+      [--profile] [--backfill]
 
 A scratch database (created if missing; case, event, alert and quarantine tables emptied) gets one county
 department with a published five-step item and a registered source system. The same synthetic workload —
@@ -16,6 +16,11 @@ side in one run:
 * **copy**: PostgreSQL ``COPY`` of the same case and event rows into the tables: the physical ceiling.
 ``--mode stream`` (default) spreads each case's five events over five consecutive batches (every batch touches
 cases that already have history, like a live feed); ``--mode whole`` sends each case's events together.
+With ``--server gunicorn`` each worker gets a sender thread with a stream of its own (disjoint cases), the
+senders posting at once. The events of a case span 21 hours ending about two hours before the run (a live feed:
+reported within the 24 h of late_report, no limit passed yet); ``--backfill`` dates them four months back, as
+the figures before 2026-12-03 did (every case then also raises late-report cards, and in stream mode the open
+cases' time cards).
 Events/s and the ratios are printed; ``--profile`` adds a cProfile of the http path (in-process client only).
 """
 
@@ -117,19 +122,29 @@ def case_events(case_no: str, t0: datetime) -> list[dict]:
         {"event_id": f"{case_no}-2", "case_no": case_no, "type": "accepted", "occurred_at": at(30), "actor": actor},
         {"event_id": f"{case_no}-3", "case_no": case_no, "type": "step_completed", "occurred_at": at(60),
          "actor": actor, "payload": {"step": "accept", "outcome": "pass", "opinion": "同意"}},
-        {"event_id": f"{case_no}-4", "case_no": case_no, "type": "decided", "occurred_at": at(24 * 60),
+        {"event_id": f"{case_no}-4", "case_no": case_no, "type": "decided", "occurred_at": at(20 * 60),
          "actor": actor, "payload": {"result": "approved", "document_no": f"许{case_no}"}},
-        {"event_id": f"{case_no}-5", "case_no": case_no, "type": "delivered", "occurred_at": at(25 * 60),
+        {"event_id": f"{case_no}-5", "case_no": case_no, "type": "delivered", "occurred_at": at(21 * 60),
          "actor": actor, "payload": {"method": "window"}},
     ]
 
 
-def workload(prefix: str, n_events: int, mode: str) -> list[list[dict]]:
-    """Batches of 1000 events. stream: batch k = stage s of case group k - s (s = 0..4)."""
+BACKFILL_T0 = datetime(2026, 8, 2, 9, 0, tzinfo=UTC)  # the figures before 2026-12-03 used this
+
+
+def live_t0() -> datetime:
+    """Submissions 23 h before now: every event of a case (over 21 h) is in the past and reported within the
+    24 h of the late_report rule, and no time limit has passed yet — a live feed."""
+    return datetime.now(UTC) - timedelta(hours=23)
+
+
+def workload(prefix: str, n_events: int, mode: str, t0: datetime | None = None) -> list[list[dict]]:
+    """Batches of 1000 events. stream: batch k = stage s of case group k - s (s = 0..4). Case i starts
+    ``i mod 3600`` seconds after ``t0`` (default :func:`live_t0`)."""
     per_case = 5
     n_cases = max(1, n_events // per_case)
-    t0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC) - timedelta(days=30)
-    cases = [case_events(f"{prefix}{i:07d}", t0 + timedelta(seconds=i)) for i in range(n_cases)]
+    t0 = t0 or live_t0()
+    cases = [case_events(f"{prefix}{i:07d}", t0 + timedelta(seconds=i % 3600)) for i in range(n_cases)]
     if mode == "whole":
         flat = [e for c in cases for e in c]
         return [flat[i:i + BATCH] for i in range(0, len(flat), BATCH)]
@@ -332,6 +347,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--profile-dump", help="also write the profile to this file (for pstats / snakeviz)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--backfill", action="store_true",
+                        help="events four months old (late reports: late_report cards, and in stream mode every "
+                             "time card of the open cases) instead of a live feed of the last 23 hours")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -341,11 +359,13 @@ def main() -> None:
     system, key, item = reset_and_fixtures()
 
     senders = args.workers if args.server == "gunicorn" else 1
-    streams = [workload(f"H{w}-", args.events // senders, args.mode) for w in range(senders)]
+    t0 = BACKFILL_T0 if args.backfill else live_t0()
+    streams = [workload(f"H{w}-", args.events // senders, args.mode, t0) for w in range(senders)]
     batches = [b for stream in streams for b in stream]
     n_http = sum(len(b) for b in batches)
     print(f"workload: {n_http} events in {len(batches)} batches of ≤{BATCH} ({args.mode}), "
-          f"5 events per case, server={args.server}, {senders} sender(s) at once")
+          f"5 events per case, server={args.server}, {senders} sender(s) at once, "
+          f"{'backfill (events from ' + t0.date().isoformat() + ')' if args.backfill else 'live feed (last 23 h)'}")
     if args.server == "client":
         http_s, counts, prof = run_http_client(batches, key, args.profile)
     else:
@@ -353,9 +373,9 @@ def main() -> None:
         prof = None
     assert counts["accepted"] == n_http, counts
 
-    naive_events = [e for b in workload("N", args.naive_events, "whole") for e in b]
+    naive_events = [e for b in workload("N", args.naive_events, "whole", t0) for e in b]
     naive_s = run_naive(naive_events)
-    copy_events = [e for b in workload("P", args.events, "whole") for e in b]
+    copy_events = [e for b in workload("P", args.events, "whole", t0) for e in b]
     copy_s = run_copy(copy_events)
 
     http_rate = n_http / http_s
