@@ -167,7 +167,8 @@ class ClockEvent:
 
 def _ordered(events: Iterable[ClockEvent]) -> list[ClockEvent]:
     """``sorted(events, key=ClockEvent._sort_key)``, paying for the canonical JSON of the payloads only when two
-    events tie on ``(occurred_at, seq, type)``: otherwise the two keys order every pair the same way."""
+    events tie on ``(occurred_at, seq, type)`` (otherwise the two keys order every pair the same way), and not
+    sorting at all events that are already in strictly ascending order (see _strictly_ascending)."""
     events = list(events)
     if _strictly_ascending(events):
         return events  # what any stable sort returns; the engine passes its events sorted
@@ -566,14 +567,15 @@ class _Subject:
         pausable: bool = False,  # case / step: not live past the pause start while paused
         floor: datetime | None = None,  # a "before" level is live only after this instant (default: start)
     ) -> None:
-        self.rule, self.step, self.start, self.promised, self.statutory = (
-            rule,
-            step,
-            start,
-            promised,
-            statutory,
-        )
-        self.intervals, self.closed_at, self.pausable, self.floor = intervals, closed_at, pausable, floor
+        self.rule = rule
+        self.step = step
+        self.start = start
+        self.promised = promised
+        self.statutory = statutory
+        self.intervals = intervals
+        self.closed_at = closed_at
+        self.pausable = pausable
+        self.floor = floor
         self.thresholds: dict[str, datetime] | None = None  # {level: at}, once computed
 
 
@@ -581,20 +583,19 @@ class _Subject:
 # anchor one of these; "start": ``days`` is ``int(Threshold.days)``; otherwise ``seconds`` is the working time
 # ``round(abs(days) * seconds_per_day)`` and ``before`` is ``days < 0``.
 _START, _PROMISED, _STATUTORY = "start", "promised", "statutory"
-Level = tuple[str, str, Any, int, bool]
-_LEVELS_MEMO: dict[
-    int, tuple[RulePolicy, int, tuple[Level, ...]]
-] = {}  # id(rule policy) -> (it, spd, levels)
+_Level = tuple[str, str, Any, int, bool]
+# id(rule policy) -> (the policy, seconds per day, its levels)
+_LEVELS_MEMO: dict[int, tuple[RulePolicy, int, tuple[_Level, ...]]] = {}
 _LEVELS_MEMO_MAX = 256
 
 
-def _levels(rp: RulePolicy, spd: int) -> tuple[Level, ...]:
+def _levels(rp: RulePolicy, spd: int) -> tuple[_Level, ...]:
     """The levels of ``rp`` that can yield a threshold, in LEVELS order (memoised by identity: policies are
     frozen and the engine keeps handing in the same ones)."""
     entry = _LEVELS_MEMO.get(id(rp))
     if entry is not None and entry[0] is rp and entry[1] == spd:
         return entry[2]
-    out: list[Level] = []
+    out: list[_Level] = []
     for level in LEVELS:
         t = rp.level(level)
         if t is None:
@@ -619,7 +620,7 @@ def _levels(rp: RulePolicy, spd: int) -> tuple[Level, ...]:
     return levels
 
 
-def _thresholds(cal: Calendar, subject: _Subject, levels: tuple[Level, ...]) -> dict[str, datetime]:
+def _thresholds(cal: Calendar, subject: _Subject, levels: tuple[_Level, ...]) -> dict[str, datetime]:
     """``{level: at}`` of one subject (a level whose "before" instant falls before the subject's floor is left
     out)."""
     out = {}
@@ -685,7 +686,7 @@ def _stages(terms: Terms) -> list[list[int]]:
     return stages
 
 
-# id(terms.steps) -> (the tuple, (by_code, stages, stage_of)); the engine keeps one Terms per item version.
+# id(terms.steps) -> (the tuple, its _layout); the engine keeps one Terms per item version.
 _LAYOUT_MEMO: dict[int, tuple[tuple[StepTerm, ...], tuple[dict, list, dict, list]]] = {}
 _LAYOUT_MEMO_MAX = 1024
 
