@@ -478,10 +478,7 @@ class _CaseState:
     seq: int
     last_hash: str
     new_events: list[RecordedEvent] = field(default_factory=list)
-
-    @property
-    def step_codes(self) -> set[str]:
-        return {s.code for s in self.steps}
+    applicant_touched: bool = False  # a ``submitted`` was appended: the applicant columns may have changed
 
 
 @dataclass
@@ -640,6 +637,7 @@ class _Recorder:
         ev, case = p.event, state.case
         if ev.type == EventType.SUBMITTED:
             _apply_applicant(case, p.payload, p.raw_id_no, ev.case_fields, state.is_new)
+            state.applicant_touched = True
         seq = state.seq + 1
         h = chain.event_hash(
             case_no=case.case_no, seq=seq, source_system=ev.source_system, event_id=p.event_id, type=ev.type,
@@ -672,8 +670,11 @@ class _Recorder:
 
         create_objects(Case, [s.case for s in touched if s.is_new])
         insert_rows(CaseEvent, _EVENT_COLUMNS, map(_event_row, accepted))
-        old_cases = [s.case for s in touched if not s.is_new]
-        update_rows(Case, old_cases, _CASE_UPDATE_FIELDS + _RECORD_FIELDS)
+        old = [s for s in touched if not s.is_new]
+        # The applicant columns (two ciphertexts among them) only when a submission may have changed them.
+        written = _CASE_UPDATE_FIELDS + (_RECORD_FIELDS if any(s.applicant_touched for s in old) else _CHAIN_FIELDS)
+        old_cases = [s.case for s in old]
+        update_rows(Case, old_cases, written)
         _sync_steps(plans, load_existing=bool(old_cases))
         cases = {s.case.id: s.case for s in touched}
         histories = {s.case.id: (history[s.case.id] if not s.is_new else s.new_events) for s in touched}
@@ -721,8 +722,9 @@ _CASE_UPDATE_FIELDS = [
     "elapsed_seconds", "suspended_seconds", "extended_days", "promised_due", "statutory_due", "clock_state",
     "calendar_confirmed", "next_check_at", "clock", "deadlines", "updated_at",
 ]
+_CHAIN_FIELDS = ["event_count", "last_hash"]
 _RECORD_FIELDS = [
-    "event_count", "last_hash", "applicant_type", "applicant_name", "applicant_id_cipher", "applicant_id_masked",
+    *_CHAIN_FIELDS, "applicant_type", "applicant_name", "applicant_id_cipher", "applicant_id_masked",
     "applicant_phone_cipher", "channel", "hall", "applicant_user", "agent",
 ]
 _STEP_UPDATE_FIELDS = ["status", "started_at", "due", "completed_at", "actor_name", "outcome"]
