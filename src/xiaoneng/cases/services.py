@@ -35,13 +35,14 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaoneng.catalog.models import Item, ItemVersion, Step, VersionStatus
 from xiaoneng.core import crypto
+from xiaoneng.core.sql import filter_in
 from xiaoneng.org.models import Department, Post
 
 from . import chain
@@ -421,21 +422,11 @@ def load_histories(case_ids: Sequence[int]) -> dict[int, list[EventView]]:
     """Every stored event of ``case_ids`` (one query)."""
     history: dict[int, list[EventView]] = defaultdict(list)
     if case_ids:
-        for row in _filter_in(CaseEvent.objects.all(), "case_id", case_ids).values_list(
+        for row in filter_in(CaseEvent.objects.all(), "case_id", case_ids).values_list(
             "case_id", "type", "occurred_at", "payload", "seq", "actor_name", "actor_id", "received_at"
         ):
             history[row[0]].append(EventView(*row[1:]))
     return history
-
-
-def _filter_in(qs, name: str, values: Collection[Any]):
-    """``qs.filter(<name>__in=values)``; on PostgreSQL as ``= ANY(array)``: one parameter instead of one
-    placeholder per value, which Django and psycopg otherwise compile and split per value in Python."""
-    if connection.vendor != "postgresql":
-        return qs.filter(**{f"{name}__in": values})
-    meta = qs.model._meta
-    column = f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.get_field(name).column)}"
-    return qs.extra(where=[f"{column} = ANY(%s)"], params=[list(values)])
 
 
 def _recorded_with_ids(prepared: Sequence[_Prepared]) -> list[tuple]:
@@ -448,7 +439,7 @@ def _recorded_with_ids(prepared: Sequence[_Prepared]) -> list[tuple]:
                "acting_for", "payload")
     rows: list[tuple] = []
     for system, event_ids in by_system.items():
-        qs = _filter_in(CaseEvent.objects.filter(source_system=system), "event_id", event_ids)
+        qs = filter_in(CaseEvent.objects.filter(source_system=system), "event_id", event_ids)
         rows.extend(qs.values_list(*columns))
     return rows
 
@@ -459,7 +450,7 @@ def _lock_cases(case_nos: Collection[str]) -> dict[str, Case]:
     (status, timestamps, clock, deadlines …) are not read: every case the batch touches is re-derived, which
     sets them all before anything reads them."""
     qs = Case.objects.select_for_update(of=("self",)).defer(*_CASE_UPDATE_FIELDS).order_by("pk")
-    cases = list(_filter_in(qs, "case_no", case_nos))
+    cases = list(filter_in(qs, "case_no", case_nos))
     if not cases:
         return {}
     versions = ItemVersion.objects.in_bulk({c.item_version_id for c in cases})
@@ -915,7 +906,7 @@ def _sync_steps(plans: list[tuple[Case, list[dict]]], *, load_existing: bool) ->
     existing: dict[tuple[int, str], tuple] = {}  # (case_id, code) -> (pk, *_STEP_UPDATE_FIELDS)
     if load_existing:
         ids = [case.id for case, _ in plans]
-        for row in _filter_in(CaseStep.objects.all(), "case_id", ids).values_list("case_id", "code", "pk",
+        for row in filter_in(CaseStep.objects.all(), "case_id", ids).values_list("case_id", "code", "pk",
                                                                                   *_STEP_UPDATE_FIELDS):
             existing[(row[0], row[1])] = row[2:]
     to_create, to_update = [], []

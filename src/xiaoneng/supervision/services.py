@@ -21,6 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xiaoneng.core.sql import filter_in
+
 from . import config, messages, subjects
 from .catalogue import IRREGULARITY_RULES
 from .models import (
@@ -608,17 +610,6 @@ def _id_array(ids: Iterable[int]) -> str:
     return "{" + ",".join(str(int(i)) for i in ids) + "}"
 
 
-def _by_ids(qs, ids: Sequence[int], field: str = "id"):
-    """``qs`` restricted to ``field`` in ``ids``: ``= ANY(array)`` on PostgreSQL (one parameter, no thousand
-    placeholders to compile and bind), ``IN (…)`` elsewhere."""
-    if connection.vendor != "postgresql":
-        return qs.filter(**{f"{field}__in": list(ids)})
-    meta = qs.model._meta
-    qn = connection.ops.quote_name
-    column = f"{qn(meta.db_table)}.{qn(meta.get_field(field).column)}"
-    return qs.extra(where=[f"{column} = ANY(%s::bigint[])"], params=[_id_array(ids)])
-
-
 _CASE_COLUMNS = ("id", "case_no", "department_id", "region_code", "item_id", "item_version_id")
 _VERSION_COLUMNS = ("separation_required", "handling_type", "max_extension_days")
 
@@ -649,7 +640,7 @@ def _case_rows(ids: Sequence[int], cases: Mapping[int, Any] | None) -> tuple[lis
             if row[5] not in versions and version_cached(c):
                 versions[row[5]] = c.item_version
     if missing:
-        rows.extend(_by_ids(Case.objects.all(), missing).values_list(*_CASE_COLUMNS))
+        rows.extend(filter_in(Case.objects.all(), "id", missing).values_list(*_CASE_COLUMNS))
     return rows, versions
 
 
@@ -770,7 +761,7 @@ def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None
         events = histories
     else:
         events = defaultdict(list)
-        for e in _by_ids(CaseEvent.objects.all(), ids, "case").only(
+        for e in filter_in(CaseEvent.objects.all(), "case", ids).only(
             "case_id", "type", "occurred_at", "received_at", "payload", "actor_id", "actor_name", "seq"
         ):
             events[e.case_id].append(e)
