@@ -730,6 +730,13 @@ _CASE_UPDATE_FIELDS = [
     "elapsed_seconds", "suspended_seconds", "extended_days", "promised_due", "statutory_due", "clock_state",
     "calendar_confirmed", "next_check_at", "clock", "deadlines", "updated_at",
 ]
+# Clock fields not repeated in the stored clock document (``Case.clock``): the case has a column for each (the
+# steps are projected into CaseStep rows). Kept out, the document stays under PostgreSQL's TOAST threshold.
+_CLOCK_IN_COLUMNS = frozenset({
+    "status", "result", "submitted_at", "accepted_at", "decided_at", "delivered_at", "closed_at",
+    "elapsed_seconds", "suspended_seconds", "extended_days", "promised_due", "statutory_due", "state",
+    "calendar_confirmed", "next_check_at", "deadlines", "steps",
+})
 _CHAIN_FIELDS = ["event_count", "last_hash"]
 _RECORD_FIELDS = [
     *_CHAIN_FIELDS, "applicant_type", "applicant_name", "applicant_id_cipher", "applicant_id_masked",
@@ -847,7 +854,7 @@ class _Deriver:
         case.deadlines = [
             {"rule": d.rule, "level": d.level, "step": d.step, "at": d.at.isoformat()} for d in clock.deadlines
         ]
-        details = clock.as_dict(deadlines=False)
+        details = clock.as_dict(omit=_CLOCK_IN_COLUMNS)
         details.update(
             handling_type=version.handling_type, statutory_days=version.statutory_days,
             promised_days=version.promised_days, max_extension_days=version.max_extension_days,
