@@ -16,13 +16,32 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
 from django.db import connections, models, router
+from django.db.models.base import ModelState
 
-__all__ = ["JSONText", "create_objects", "insert_rows", "insert_rows_into", "update_rows"]
+__all__ = ["JSONText", "create_objects", "insert_rows", "insert_rows_into", "loaded_instances", "update_rows"]
 
 
 class JSONText(str):
     """A value for a JSON column that is already JSON text: written as it is, not encoded again."""
+
+
+def loaded_instances(model, attnames: Sequence[str], rows: Iterable[Sequence[Any]], db: str) -> list[models.Model]:
+    """Model instances for ``rows`` of ``values_list(*attnames)`` as if loaded by a queryset (``_state`` not
+    adding, on ``db``), the fields not in ``attnames`` deferred like ``QuerySet.defer`` leaves them (absent from
+    the instance dict: read on access). ``Model.from_db`` of a deferred row walks every field and ``__init__``
+    sets each through its descriptor — about 35 µs per instance of a 40-field model, a sixth of the write
+    path's time per event; this fills the instance dict directly."""
+    new = model.__new__
+    out = []
+    for row in rows:
+        obj = new(model)
+        obj._state = st = ModelState()
+        st.adding, st.db = False, db
+        obj.__dict__.update(zip(attnames, row, strict=True))
+        out.append(obj)
+    return out
 
 
 def _connection(model):
@@ -46,7 +65,18 @@ def _converters(model, field_names: Sequence[str], conn) -> list[Callable[[Any],
 def _json_text(value: Any, f: models.JSONField) -> str | None:
     if value is None or type(value) is JSONText:
         return value
+    if f.encoder is None:
+        # orjson: the same JSON for the plain values the write path stores (clock, deadlines, payloads), several
+        # times faster. What it refuses (non-string keys, integers beyond 64 bits; datetimes and dataclasses,
+        # which json refuses too) goes to json as before; a NaN becomes null (json's NaN is not JSON).
+        try:
+            return orjson.dumps(value, option=_ORJSON_STRICT).decode()
+        except TypeError:
+            pass
     return json.dumps(value, cls=f.encoder, ensure_ascii=False)
+
+
+_ORJSON_STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def _prepared(converters, rows: Iterable[Sequence[Any]]):

@@ -46,7 +46,7 @@ from xiaoneng.core.sql import filter_in
 from xiaoneng.org.models import Department, Post
 
 from . import chain
-from .bulk import JSONText, create_objects, insert_rows, update_rows
+from .bulk import JSONText, create_objects, insert_rows, loaded_instances, update_rows
 from .clock import ClockEvent, StepTerm, Terms, compute_clock
 from .models import (
     OPEN_STATUSES,
@@ -444,13 +444,19 @@ def _recorded_with_ids(prepared: Sequence[_Prepared]) -> list[tuple]:
     return rows
 
 
+@cache
+def _lock_attnames() -> tuple[str, ...]:
+    return tuple(f.attname for f in Case._meta.concrete_fields if f.name not in _CASE_UPDATE_FIELDS)
+
+
 def _lock_cases(case_nos: Collection[str]) -> dict[str, Case]:
     """The batch's existing cases, locked in id order, with their item version and department attached
     (read apart: a handful of distinct rows instead of two more model instances per case). The derived fields
     (status, timestamps, clock, deadlines …) are not read: every case the batch touches is re-derived, which
     sets them all before anything reads them."""
-    qs = Case.objects.select_for_update(of=("self",)).defer(*_CASE_UPDATE_FIELDS).order_by("pk")
-    cases = list(filter_in(qs, "case_no", case_nos))
+    qs = Case.objects.select_for_update(of=("self",)).order_by("pk")
+    attnames = _lock_attnames()
+    cases = loaded_instances(Case, attnames, filter_in(qs, "case_no", case_nos).values_list(*attnames), qs.db)
     if not cases:
         return {}
     versions = ItemVersion.objects.in_bulk({c.item_version_id for c in cases})
