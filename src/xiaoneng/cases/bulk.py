@@ -20,7 +20,9 @@ import orjson
 from django.db import connections, models, router
 from django.db.models.base import ModelState
 
-__all__ = ["JSONText", "create_objects", "insert_rows", "insert_rows_into", "loaded_instances", "update_rows"]
+__all__ = [
+    "JSONText", "create_objects", "insert_rows", "insert_rows_into", "loaded_instances", "update_rows", "update_values",
+]
 
 
 class JSONText(str):
@@ -149,20 +151,25 @@ def create_objects(model, objs: Sequence[models.Model]) -> None:
 
 
 def update_rows(model, objs: Sequence[Any], field_names: Sequence[str]) -> None:
-    """Set ``field_names`` of every object (attributes ``pk`` and ``field_names``) in its row.
+    """Set ``field_names`` of every object (attributes ``pk`` and ``field_names``) in its row."""
+    attnames = [model._meta.get_field(name).attname for name in field_names]
+    update_values(model, field_names, [(o.pk, *(getattr(o, a) for a in attnames)) for o in objs])
+
+
+def update_values(model, field_names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Set ``field_names`` to the values of each row ``(pk, *values)`` in the row with that primary key.
 
     PostgreSQL: the new values are COPied into a session-private staging table and applied by one
     ``UPDATE … FROM`` (one statement instead of one per row). Elsewhere: one prepared ``UPDATE … WHERE pk =
     %s`` run by ``executemany``. (``QuerySet.bulk_update`` builds one CASE WHEN per field over all rows, which is
     quadratic: ≈40 s for 500 cases on SQLite.)
     """
-    if not objs:
+    if not rows:
         return
     meta = model._meta
     conn = _connection(model)
     qn = conn.ops.quote_name
     columns = [meta.get_field(name).column for name in field_names]
-    attnames = [meta.get_field(name).attname for name in field_names]
     table, pk = qn(meta.db_table), qn(meta.pk.column)
     # Identifiers come from model metadata (quoted); values are bound as parameters or COPied.
     if conn.vendor == "postgresql":
@@ -172,8 +179,7 @@ def update_rows(model, objs: Sequence[Any], field_names: Sequence[str]) -> None:
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
                            f"SELECT {pk}, {col_sql} FROM {table} WITH NO DATA")
             cursor.execute(f"TRUNCATE {staging}")
-        insert_rows_into(model, staging, [meta.pk.attname, *attnames],
-                         ([o.pk, *(getattr(o, a) for a in attnames)] for o in objs))
+        insert_rows_into(model, staging, [meta.pk.attname, *field_names], rows)
         assignments = ", ".join(f"{qn(c)} = s.{qn(c)}" for c in columns)
         with conn.cursor() as cursor:
             cursor.execute(f"UPDATE {table} t SET {assignments} FROM {staging} s "  # noqa: S608
@@ -182,10 +188,7 @@ def update_rows(model, objs: Sequence[Any], field_names: Sequence[str]) -> None:
     converters = _converters(model, field_names, conn)
     assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
     sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
-    params = [
-        [*(v if c is None else c(v) for c, v in zip(converters, (getattr(o, a) for a in attnames), strict=True)),
-         o.pk]
-        for o in objs
-    ]
+    params = [[*(v if c is None else c(v) for c, v in zip(converters, row[1:], strict=True)), row[0]]
+              for row in rows]
     with conn.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from operator import itemgetter
-from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -46,7 +44,7 @@ from xiaoneng.core.sql import filter_in
 from xiaoneng.org.models import Department, Post
 
 from . import chain
-from .bulk import JSONText, create_objects, insert_rows, loaded_instances, update_rows
+from .bulk import JSONText, create_objects, insert_rows, loaded_instances, update_rows, update_values
 from .clock import ClockEvent, StepTerm, Terms, compute_clock
 from .models import (
     OPEN_STATUSES,
@@ -752,6 +750,7 @@ _STEP_UPDATE_FIELDS = ["status", "started_at", "due", "completed_at", "actor_nam
 # The keys of a desired step (``_Deriver.derive``) and the CaseStep fields they fill.
 _STEP_KEYS = ("order", "code", "name", "post", "department_id", "parallel_group", *_STEP_UPDATE_FIELDS)
 _STEP_COLUMNS = ("order", "code", "name", "post", "department", "parallel_group", *_STEP_UPDATE_FIELDS)
+_STEP_VALUES = slice(len(_STEP_KEYS) - len(_STEP_UPDATE_FIELDS), None)  # the _STEP_UPDATE_FIELDS of a desired row
 
 
 def _steps_by_version(version_ids: Iterable[int]) -> dict[int, list[Step]]:
@@ -811,9 +810,9 @@ class _Deriver:
                 self._calendars[region_code] = get_calendar(None)
         return self._calendars[region_code]
 
-    def derive(self, case: Case, version: ItemVersion, steps: Sequence[Step], rows: Sequence[Any]) -> list[dict]:
+    def derive(self, case: Case, version: ItemVersion, steps: Sequence[Step], rows: Sequence[Any]) -> list[tuple]:
         """Update ``case`` in memory from its events ``rows`` (:class:`EventView` / :class:`RecordedEvent`);
-        return the desired CaseStep rows."""
+        return the desired CaseStep rows (tuples of the ``_STEP_KEYS`` values)."""
         # One time zone whatever the source (in-memory events keep the reporter's offset, database rows come
         # back in UTC): the stored clock JSON is then identical however the events arrived.
         tz = timezone.get_default_timezone()
@@ -900,43 +899,35 @@ class _Deriver:
                 status = StepStatus.WAITING
             if sc is not None and sc.by_default:
                 actor, outcome = "", "by_default"
-            desired.append({
-                "order": s.order, "code": s.code, "name": s.name, "post": s.post,
-                "department_id": s.department_id or case.department_id, "parallel_group": s.parallel_group,
-                "status": status, "started_at": started_at, "due": due,
-                "completed_at": completed_at,
-                "actor_name": actor[:64] if status in (StepStatus.DONE, StepStatus.BY_DEFAULT) else "",
-                "outcome": outcome[:16] if status in (StepStatus.DONE, StepStatus.BY_DEFAULT) else "",
-            })
+            acted = status in (StepStatus.DONE, StepStatus.BY_DEFAULT)
+            desired.append((
+                s.order, s.code, s.name, s.post, s.department_id or case.department_id, s.parallel_group,
+                status, started_at, due, completed_at, actor[:64] if acted else "", outcome[:16] if acted else "",
+            ))
         return desired
 
 
-_step_values = itemgetter(*_STEP_UPDATE_FIELDS)
-_step_keys = itemgetter(*_STEP_KEYS)
-
-
-def _sync_steps(plans: list[tuple[Case, list[dict]]], *, load_existing: bool) -> None:
+def _sync_steps(plans: list[tuple[Case, list[tuple]]], *, load_existing: bool) -> None:
     existing: dict[tuple[int, str], tuple] = {}  # (case_id, code) -> (pk, *_STEP_UPDATE_FIELDS)
     if load_existing:
         ids = [case.id for case, _ in plans]
         for row in filter_in(CaseStep.objects.all(), "case_id", ids).values_list("case_id", "code", "pk",
                                                                                   *_STEP_UPDATE_FIELDS):
-            existing[(row[0], row[1])] = row[2:]
+            existing[row[0], row[1]] = row[2:]
     to_create, to_update = [], []
     for case, desired in plans:
         case_id = case.id
         for d in desired:
-            row = existing.get((case_id, d["code"]))
+            row = existing.get((case_id, d[1]))
             if row is None:
-                to_create.append((case_id, case.region_code, *_step_keys(d)))
+                to_create.append((case_id, case.region_code, *d))
             else:
-                values = _step_values(d)
+                values = d[_STEP_VALUES]
                 if values != row[1:]:
-                    to_update.append(SimpleNamespace(pk=row[0], **dict(zip(_STEP_UPDATE_FIELDS, values,
-                                                                           strict=True))))
+                    to_update.append((row[0], *values))
     if to_create:
         insert_rows(CaseStep, ("case", "region_code", *_STEP_COLUMNS), to_create)
-    update_rows(CaseStep, to_update, _STEP_UPDATE_FIELDS)
+    update_values(CaseStep, _STEP_UPDATE_FIELDS, to_update)
 
 
 def rederive_cases(case_ids: Iterable[int], *, now: datetime | None = None) -> int:
