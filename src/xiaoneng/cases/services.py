@@ -856,10 +856,8 @@ class _Deriver:
         case.clock_state = clock.state
         case.calendar_confirmed = clock.calendar_confirmed
         case.next_check_at = clock.next_check_at
-        case.deadlines = [
-            {"rule": d.rule, "level": d.level, "step": d.step, "at": d.at.isoformat()} for d in clock.deadlines
-        ]
-        details = clock.as_dict(omit=_CLOCK_IN_COLUMNS)
+        details = clock.as_dict(omit=_CLOCK_IN_COLUMNS - {"deadlines"})
+        case.deadlines = details.pop("deadlines")  # [{"rule", "level", "step", "at" (ISO 8601)}], in a column
         details.update(
             handling_type=version.handling_type, statutory_days=version.statutory_days,
             promised_days=version.promised_days, max_extension_days=version.max_extension_days,
