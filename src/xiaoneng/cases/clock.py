@@ -400,6 +400,13 @@ class Clock:
         return data
 
 
+# Clock fields the case engine keeps in columns of their own (Case; the steps as CaseStep rows) and so leaves out of
+# the stored clock document (``Case.clock``): repeated there, they took it over PostgreSQL's TOAST threshold.
+STORED_IN_COLUMNS = frozenset({
+    "status", "result", "submitted_at", "accepted_at", "decided_at", "delivered_at", "closed_at",
+    "elapsed_seconds", "suspended_seconds", "extended_days", "promised_due", "statutory_due", "state",
+    "calendar_confirmed", "next_check_at", "deadlines", "steps",
+})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 

@@ -45,7 +45,7 @@ from xiaoneng.org.models import Department, Post
 
 from . import chain
 from .bulk import JSONText, create_objects, insert_rows, loaded_instances, update_rows, update_values
-from .clock import ClockEvent, StepTerm, Terms, compute_clock
+from .clock import STORED_IN_COLUMNS, ClockEvent, StepTerm, Terms, compute_clock
 from .models import (
     OPEN_STATUSES,
     ApplicantType,
@@ -734,13 +734,6 @@ _CASE_UPDATE_FIELDS = [
     "elapsed_seconds", "suspended_seconds", "extended_days", "promised_due", "statutory_due", "clock_state",
     "calendar_confirmed", "next_check_at", "clock", "deadlines", "updated_at",
 ]
-# Clock fields not repeated in the stored clock document (``Case.clock``): the case has a column for each (the
-# steps are projected into CaseStep rows). Kept out, the document stays under PostgreSQL's TOAST threshold.
-_CLOCK_IN_COLUMNS = frozenset({
-    "status", "result", "submitted_at", "accepted_at", "decided_at", "delivered_at", "closed_at",
-    "elapsed_seconds", "suspended_seconds", "extended_days", "promised_due", "statutory_due", "state",
-    "calendar_confirmed", "next_check_at", "deadlines", "steps",
-})
 _CHAIN_FIELDS = ["event_count", "last_hash"]
 _RECORD_FIELDS = [
     *_CHAIN_FIELDS, "applicant_type", "applicant_name", "applicant_id_cipher", "applicant_id_masked",
@@ -856,7 +849,7 @@ class _Deriver:
         case.clock_state = clock.state
         case.calendar_confirmed = clock.calendar_confirmed
         case.next_check_at = clock.next_check_at
-        details = clock.as_dict(omit=_CLOCK_IN_COLUMNS - {"deadlines"})
+        details = clock.as_dict(omit=STORED_IN_COLUMNS - {"deadlines"})
         case.deadlines = details.pop("deadlines")  # [{"rule", "level", "step", "at" (ISO 8601)}], in a column
         details.update(
             handling_type=version.handling_type, statutory_days=version.statutory_days,
