@@ -42,12 +42,30 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def current_rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+def _vm_rss_mb(pid: str) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:  # a worker that just exited
+        pass
     return 0.0
+
+
+def _children() -> list[str]:
+    pids = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids.extend((task / "children").read_text().split())
+        except FileNotFoundError:
+            continue
+    return pids
+
+
+def current_rss_mb() -> float:
+    """This process and its import workers together."""
+    return _vm_rss_mb("self") + sum(_vm_rss_mb(pid) for pid in _children())
 
 
 class RssSampler:
@@ -147,6 +165,8 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--file", help="import this file instead of the generated one")
     parser.add_argument("--keep", action="store_true", help="do not empty the case tables first")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="import processes (default: as `xiaoneng import`, one per CPU up to 8)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -167,9 +187,10 @@ def main() -> None:
         from xiaoneng.exchange.models import ImportJob
 
         ImportJob.objects.all().delete()
-    from xiaoneng.exchange.importer import run_import
+    from xiaoneng.exchange.importer import import_workers, run_import
     from xiaoneng.exchange.models import ImportJob
 
+    workers = import_workers(args.workers)
     rss_before = rss_mb()
     previous = ImportJob.objects.order_by("-started_at").first() if args.resume else None
     rows_before = previous.rows_total if previous else 0
@@ -185,7 +206,7 @@ def main() -> None:
     sampler = RssSampler()
     try:
         with sampler:
-            run_import(path, resume=args.resume, user="bench")
+            run_import(path, resume=args.resume, user="bench", workers=workers)
     except Budget:
         interrupted = True
     finally:
@@ -200,9 +221,12 @@ def main() -> None:
           f"rejected), events accepted: {job.events_accepted}")
     print(f"time: {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s, {events / elapsed:,.0f} events/s "
           f"(target ≥ 10,000 rows/s)")
-    print(f"peak RSS: {rss_mb():.0f} MB (before the import, Django loaded: {rss_before:.0f} MB; "
-          f"growth {rss_mb() - rss_before:.0f} MB)")
-    print(f"current RSS over the import (10/25/50/75/100 % of the time): {sampler.summary()}")
+    print(f"workers: {workers}; peak RSS: {rss_mb():.0f} MB (before the import, Django loaded: {rss_before:.0f} MB; "
+          f"growth {rss_mb() - rss_before:.0f} MB)"
+          + (f"; largest worker's peak RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB"
+             if workers > 1 else ""))
+    print(f"current RSS, this process and its workers together (10/25/50/75/100 % of the time): "
+          f"{sampler.summary()}")
     cases, seconds = copy_ceiling(min(max(rows, 1), 100_000))
     if seconds:
         print(f"ceiling (COPY of the last {cases:,} cases' case, event and step rows into empty copies of the "

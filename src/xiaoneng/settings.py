@@ -221,6 +221,7 @@ XN_REGION_CODE = os.environ.get("XN_REGION_CODE", "")  # the region this instanc
 XN_SWEEP_INTERVAL_SECONDS = int(os.environ.get("XN_SWEEP_INTERVAL_SECONDS", "60"))
 XN_FIELD_KEY = os.environ.get("XN_FIELD_KEY", "")  # key for encrypted personal fields (derived from SECRET_KEY if blank)
 XN_API_RATE_PER_MINUTE = int(os.environ.get("XN_API_RATE_PER_MINUTE", "600"))
+XN_IMPORT_WORKERS = int(os.environ.get("XN_IMPORT_WORKERS", "0"))  # bulk-import processes (0: one per CPU, ≤ 8)
 
 LOGGING = {
     "version": 1,

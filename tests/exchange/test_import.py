@@ -190,3 +190,94 @@ def test_admin_background_upload(county, admin_client, tmp_path, settings):
     job_id = run_import_task.call(*queued.args_kwargs["args"])
     job = ImportJob.objects.get(pk=job_id)
     assert job.rows_imported == 3 and job.file_name == "big.csv" and not stored.exists()
+
+
+def test_committed_rows_are_ranges_per_sheet():
+    ranges = importer._Ranges([2, 12, 30], [6, 16, 30])
+    inside = {n for n in range(0, 40) if n in ranges}
+    assert inside == set(range(2, 7)) | set(range(12, 17)) | {30}
+    assert 7 not in importer._Ranges([], [])
+
+
+def test_row_errors_survive_pickling_to_workers():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(importer.RowError("submitted_at", "submitted_at: unrecognised")))
+    assert isinstance(error, importer.RowError)
+    assert (error.field, str(error)) == ("submitted_at", "submitted_at: unrecognised")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_fall_back_to_one_where_they_cannot_share_the_data(county):
+    from django.db import connection, transaction
+
+    expected = 3 if connection.vendor == "postgresql" else 1
+    assert importer.import_workers(3) == expected
+    assert importer.import_workers(1) == 1
+    with transaction.atomic():  # rows of an open transaction are invisible to other connections
+        assert importer.import_workers(3) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_import_reports_in_file_order(county, tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel import workers run on PostgreSQL only")
+    rows = [good_row(n) for n in range(40)]
+    rows[13] = good_row(13, submitted_at="someday")  # a row error, quarantined by a worker
+    rows[27] = good_row(2)  # the same case again, in another chunk: a duplicate, whichever worker is first
+    path = write_csv(tmp_path / "cases.csv", rows)
+    report = tmp_path / "report.csv"
+    job = importer.run_import(path, report_path=report, chunk_events=20, workers=2)  # 5 rows per chunk
+    assert job.status == "done"
+    assert (job.rows_total, job.rows_imported, job.rows_duplicate, job.rows_rejected) == (40, 38, 1, 1)
+    assert job.events_accepted == 38 * 4 and job.last_row == 41
+    assert Case.objects.count() == 38 and CaseEvent.objects.count() == 38 * 4
+    assert job.chunks.count() == 8
+    with open(report, encoding="utf-8-sig") as fh:
+        lines = list(csv.DictReader(fh))
+    assert [int(line["row"]) for line in lines] == list(range(2, 42))
+    statuses = {int(line["row"]): line["status"] for line in lines}
+    assert statuses[15] == "rejected" and QuarantinedEvent.objects.get().import_row == 15
+    assert sorted((statuses[4], statuses[29])) == ["duplicate", "imported"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_import_resumes_exactly_the_uncommitted_chunks(county, tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel import workers run on PostgreSQL only")
+    path = write_csv(tmp_path / "cases.csv", [good_row(n) for n in range(30)])
+    real = importer._record_chunk
+
+    def second_chunk_fails(job_id, system_id, allowed, pending):
+        if pending.rows[0][0] == 7:
+            raise RuntimeError("disk full")
+        return real(job_id, system_id, allowed, pending)
+
+    # the workers are forked after the patch, so they run it; chunks after the failing one may commit
+    with mock.patch.object(importer, "_record_chunk", second_chunk_fails), pytest.raises(RuntimeError):
+        importer.run_import(path, chunk_events=20, workers=2)
+    job = ImportJob.objects.get()
+    committed = list(job.chunks.order_by("first_row").values_list("first_row", flat=True))
+    assert job.status == "failed" and 2 in committed and 7 not in committed
+    assert max(committed) > 7  # a later chunk, already handed to a worker, committed after the failure
+    assert Case.objects.count() == 5 * len(committed) == job.rows_total
+    job = importer.run_import(path, resume=True, chunk_events=20, workers=2)
+    assert job.status == "done" and ImportJob.objects.count() == 1
+    assert (job.rows_total, job.rows_imported, job.rows_duplicate) == (30, 30, 0)  # nothing recorded twice
+    assert Case.objects.count() == 30 and CaseEvent.objects.count() == 120
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_command_reports_its_workers(county, tmp_path):
+    from django.db import connection
+
+    path = write_csv(tmp_path / "cases.csv", [good_row(n) for n in range(6)])
+    data = json.loads(run(str(path), "--workers", "2", "--json"))
+    assert data["workers"] == (2 if connection.vendor == "postgresql" else 1)
+    assert (data["rows"], data["imported"]) == (6, 6)
+    with pytest.raises(CommandError):
+        run(str(path), "--workers", "0")

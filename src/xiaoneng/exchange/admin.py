@@ -181,7 +181,8 @@ class ImportJobAdmin(admin.ModelAdmin):
                 try:
                     job = run_import(Path(tmp.name), system=form.cleaned_data["system"],
                                      resume=form.cleaned_data["resume"], file_name=upload.name,
-                                     user=request.user.get_username(), store_report=True)
+                                     user=request.user.get_username(), store_report=True,
+                                     workers=1)  # a web worker does not fork; large files go to the background
                 except ImportFailed as exc:
                     messages.error(request, str(exc))
                 else:

@@ -3,31 +3,38 @@
 Each row becomes events (submitted, accepted | rejected, decided | withdrawn, delivered; a 环节 row becomes a
 step_completed) with an ``event_id`` derived from the case number and the kind of event, so re-importing a
 file yields ``duplicate`` results and nothing new. Events are recorded through the single write path in chunks
-of about 4000 events (a row's events never straddle two chunks); each chunk commits together with the job's
-position (sheet, last row), so an interrupted import resumes after the last committed row (``--resume``).
+of about 4000 events (a row's events never straddle two chunks), by several worker processes at once on
+PostgreSQL (``import_workers``); each chunk commits together with its :class:`ImportChunk` record (sheet, first
+and last row), so an interrupted import resumes with exactly the rows no committed chunk holds (``--resume``).
 Rejected events go to quarantine like API rejections. The template is documented in docs/import-template.md.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import io
+import multiprocessing
 import os
 import re
 import tempfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connections, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from .ingest import ingest
-from .models import ImportJob, ImportStatus, QuarantineSource, SourceSystem
+from .models import ImportChunk, ImportJob, ImportStatus, QuarantineSource, SourceSystem
 from .parsing import RFC3339
 
 CHUNK_EVENTS = 4000  # per transaction: larger chunks amortise the per-batch queries; memory stays bounded
@@ -78,6 +85,9 @@ class RowError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
+
+    def __reduce__(self):  # pickled to the import's worker processes
+        return type(self), (self.field, str(self))
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -365,9 +375,37 @@ class _Pending:
     n_events: int = 0
 
 
+@dataclass
+class _ChunkResult:
+    sheet: str
+    last_row: int
+    rows: int
+    imported: int
+    duplicate: int
+    rejected: int
+    events_accepted: int
+    report_rows: list[list]
+
+
+def import_workers(requested: int | None = None) -> int:
+    """Worker processes for an import: ``requested``, else ``XN_IMPORT_WORKERS``, else one per CPU (at most 8).
+
+    Always 1 on SQLite (one writer at a time), where ``fork`` is unavailable, and inside a transaction (the
+    workers' own connections could not see its rows)."""
+    if requested is None:
+        requested = getattr(settings, "XN_IMPORT_WORKERS", 0) or min(os.cpu_count() or 1, 8)
+    connection = connections[DEFAULT_DB_ALIAS]
+    if (requested <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return 1
+    return requested
+
+
 def run_import(path: Path, *, system: SourceSystem | None = None, report_path: Path | None = None,
                resume: bool = False, file_name: str | None = None, user: str = "", store_report: bool = False,
-               chunk_events: int = CHUNK_EVENTS) -> ImportJob:
+               chunk_events: int = CHUNK_EVENTS, workers: int | None = None) -> ImportJob:
+    """Import ``path``; with several ``workers`` the chunks are recorded by that many processes at once (each
+    its own connection and transactions), the report and the job's totals still following the file's order."""
     path = Path(path)
     if not path.exists():
         raise ImportFailed(f"no such file: {path}")
@@ -381,8 +419,9 @@ def run_import(path: Path, *, system: SourceSystem | None = None, report_path: P
                                        created_by=user)
     else:
         job.status, job.message = ImportStatus.RUNNING, ""
-        job.save(update_fields=["status", "message"])
-    start_sheet, start_row = job.sheet, job.last_row
+        _total_from_chunks(job)
+        job.save(update_fields=["status", "message", *_TOTALS])
+    committed = _CommittedRows(job)
     tmp_report = None
     if report_path is None and store_report:
         fd, name = tempfile.mkstemp(suffix=".csv")
@@ -390,28 +429,27 @@ def run_import(path: Path, *, system: SourceSystem | None = None, report_path: P
         tmp_report = Path(name)
     report = Report(report_path or tmp_report)
     allowed = None if system is None else list(system.departments.values_list("code", flat=True))
+    chunks = _Chunks(job, system, allowed, report, import_workers(workers))
     try:
-        skipping = bool(start_sheet)
-        for kind, rows in iter_sheets(path):
-            if skipping and kind != start_sheet:
-                continue  # a sheet finished before the interruption
-            to_events = case_row_events if kind == CASE_SHEET else step_row_events
-            pending = _Pending(kind)
-            for n, row in rows:
-                if skipping and n <= start_row:
-                    continue
-                try:
-                    events = to_events(row)
-                except RowError as exc:
-                    events = exc
-                pending.rows.append((n, _text(row, "case_no"), events,
-                                     row if isinstance(events, RowError) else None))
-                pending.n_events += len(events) if isinstance(events, list) else 0
-                if pending.n_events >= chunk_events:
-                    _flush(job, pending, system, allowed, report)
-                    pending = _Pending(kind)
-            _flush(job, pending, system, allowed, report)
-            skipping = False
+        with chunks:
+            for kind, rows in iter_sheets(path):
+                to_events = case_row_events if kind == CASE_SHEET else step_row_events
+                pending = _Pending(kind)
+                for n, row in rows:
+                    if n in committed[kind]:
+                        continue
+                    try:
+                        events = to_events(row)
+                    except RowError as exc:
+                        events = exc
+                    pending.rows.append((n, _text(row, "case_no"), events,
+                                         row if isinstance(events, RowError) else None))
+                    pending.n_events += len(events) if isinstance(events, list) else 0
+                    if pending.n_events >= chunk_events:
+                        chunks.submit(pending)
+                        pending = _Pending(kind)
+                chunks.submit(pending)
+                chunks.drain()  # step rows refer to the cases of the case sheet: those are all committed first
         job.status, job.finished_at = ImportStatus.DONE, timezone.now()
         job.save(update_fields=["status", "finished_at"])
     except BaseException as exc:
@@ -428,51 +466,157 @@ def run_import(path: Path, *, system: SourceSystem | None = None, report_path: P
     return job
 
 
-def _flush(job: ImportJob, pending: _Pending, system, allowed, report: Report) -> None:
-    if not pending.rows:
-        return
+_TOTALS = ("rows_total", "rows_imported", "rows_duplicate", "rows_rejected", "events_accepted")
+_CHUNK_TOTALS = ("rows", "imported", "duplicate", "rejected", "events_accepted")
+
+
+def _total_from_chunks(job: ImportJob) -> None:
+    """A resumed job's totals are the sums over its committed chunks (whatever the interrupted run had saved)."""
+    sums = job.chunks.aggregate(**{name: Sum(name) for name in _CHUNK_TOTALS})
+    for total, name in zip(_TOTALS, _CHUNK_TOTALS, strict=True):
+        setattr(job, total, sums[name] or 0)
+
+
+class _CommittedRows:
+    """``n in committed[sheet]``: whether row ``n`` of ``sheet`` lies in a chunk the job has committed."""
+
+    def __init__(self, job: ImportJob):
+        self._ranges: dict[str, tuple[list[int], list[int]]] = {}
+        for sheet, first, last in job.chunks.order_by("sheet", "first_row").values_list("sheet", "first_row",
+                                                                                          "last_row"):
+            firsts, lasts = self._ranges.setdefault(sheet, ([], []))
+            firsts.append(first)
+            lasts.append(last)
+
+    def __getitem__(self, sheet: str) -> _Ranges:
+        return _Ranges(*self._ranges.get(sheet, ([], [])))
+
+
+@dataclass(slots=True)
+class _Ranges:
+    firsts: list[int]
+    lasts: list[int]
+
+    def __contains__(self, n: int) -> bool:
+        i = bisect.bisect_right(self.firsts, n) - 1
+        return i >= 0 and n <= self.lasts[i]
+
+
+class _Chunks:
+    """Records chunks in this process (one worker) or in a pool of forked worker processes, and hands their
+    results back in file order. At most two chunks per worker are in flight, so memory stays constant."""
+
+    def __init__(self, job: ImportJob, system: SourceSystem | None, allowed: list[str] | None, report: Report,
+                 workers: int):
+        self.job, self.system, self.allowed, self.report, self.workers = job, system, allowed, report, workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._in_flight: deque[Future] = deque()
+
+    def __enter__(self) -> _Chunks:
+        if self.workers > 1:
+            connections.close_all()  # nothing shared across fork(): every worker opens its own connection
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None:  # let the running chunks commit (they are then skipped on resume), no new ones
+            for future in self._in_flight:
+                future.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if exc_type is not None:
+            for future in self._in_flight:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    self._done(future.result())
+
+    def submit(self, pending: _Pending) -> None:
+        if not pending.rows:
+            return
+        system_id = self.system.pk if self.system else None
+        if self._pool is None:
+            self._done(_flush(self.job.pk, system_id, self.allowed, pending))
+            return
+        self._in_flight.append(self._pool.submit(_flush, self.job.pk, system_id, self.allowed, pending))
+        while len(self._in_flight) >= 2 * self.workers:
+            self._done(self._in_flight.popleft().result())
+
+    def drain(self) -> None:
+        while self._in_flight:
+            self._done(self._in_flight.popleft().result())
+
+    def _done(self, result: _ChunkResult) -> None:
+        job = self.job
+        job.sheet, job.last_row = result.sheet, result.last_row
+        for total, name in zip(_TOTALS, _CHUNK_TOTALS, strict=True):
+            setattr(job, total, getattr(job, total) + getattr(result, name))
+        job.save(update_fields=["sheet", "last_row", *_TOTALS])
+        for values in result.report_rows:
+            self.report.write(values)
+
+
+_RETRIES = 3
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
+
+
+def _flush(job_id: int, system_id: int | None, allowed: list[str] | None, pending: _Pending) -> _ChunkResult:
+    """Record one chunk and its :class:`ImportChunk` in one transaction. Run by the import's worker processes:
+    two chunks that both create the same case number (a file listing a case twice) collide on its unique key,
+    and the later one is simply recorded again, now finding the case."""
+    for attempt in range(_RETRIES):
+        try:
+            with transaction.atomic():
+                return _record_chunk(job_id, system_id, allowed, pending)
+        except (IntegrityError, OperationalError) as exc:
+            retryable = isinstance(exc, IntegrityError) or getattr(exc.__cause__, "sqlstate", "") in \
+                _RETRYABLE_SQLSTATES
+            if not retryable or attempt == _RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record_chunk(job_id: int, system_id: int | None, allowed: list[str] | None, pending: _Pending) -> _ChunkResult:
+    system = SourceSystem.objects.get(pk=system_id) if system_id else None
     raw_events, row_numbers = [], []
     for n, _, events, _row in pending.rows:
         if isinstance(events, list):
             raw_events.extend(events)
             row_numbers.extend([n] * len(events))
-    with transaction.atomic():
-        outcomes = ingest(raw_events, system=system, source=QuarantineSource.IMPORT, allowed=allowed,
-                          import_job_id=job.pk, import_rows=row_numbers, require_reasons=False) if raw_events else []
-        rows_report = []
-        i = 0
-        counts = {"imported": 0, "duplicate": 0, "rejected": 0}
-        for n, case_no, events, row in pending.rows:
-            if isinstance(events, RowError):
-                rows_report.append([pending.sheet, n, case_no, "rejected", 0, 0, 0, "invalid_field", events.field,
-                                    str(events)])
-                counts["rejected"] += 1
-                _quarantine_row(job, system, pending.sheet, n, case_no, events, row)
-                continue
-            mine = outcomes[i:i + len(events)]
-            i += len(events)
-            acc = sum(o.status == "accepted" for o in mine)
-            dup = sum(o.status == "duplicate" for o in mine)
-            rej = [o for o in mine if o.status == "rejected"]
-            status = "rejected" if rej else ("duplicate" if dup == len(mine) else "imported")
-            counts[status] += 1
-            first = rej[0] if rej else None
-            rows_report.append([pending.sheet, n, case_no, status, acc, dup, len(rej),
-                                first.code if first else "", (first.field or "") if first else "",
-                                first.message if first else ""])
-            job.events_accepted += acc
-        job.sheet, job.last_row = pending.sheet, pending.rows[-1][0]
-        job.rows_total += len(pending.rows)
-        job.rows_imported += counts["imported"]
-        job.rows_duplicate += counts["duplicate"]
-        job.rows_rejected += counts["rejected"]
-        job.save(update_fields=["sheet", "last_row", "rows_total", "rows_imported", "rows_duplicate",
-                                "rows_rejected", "events_accepted"])
-    for values in rows_report:
-        report.write(values)
+    outcomes = ingest(raw_events, system=system, source=QuarantineSource.IMPORT, allowed=allowed,
+                      import_job_id=job_id, import_rows=row_numbers, require_reasons=False) if raw_events else []
+    report_rows = []
+    i = 0
+    counts = {"imported": 0, "duplicate": 0, "rejected": 0}
+    events_accepted = 0
+    for n, case_no, events, row in pending.rows:
+        if isinstance(events, RowError):
+            report_rows.append([pending.sheet, n, case_no, "rejected", 0, 0, 0, "invalid_field", events.field,
+                                str(events)])
+            counts["rejected"] += 1
+            _quarantine_row(job_id, system, pending.sheet, n, case_no, events, row)
+            continue
+        mine = outcomes[i:i + len(events)]
+        i += len(events)
+        acc = sum(o.status == "accepted" for o in mine)
+        dup = sum(o.status == "duplicate" for o in mine)
+        rej = [o for o in mine if o.status == "rejected"]
+        status = "rejected" if rej else ("duplicate" if dup == len(mine) else "imported")
+        counts[status] += 1
+        first = rej[0] if rej else None
+        report_rows.append([pending.sheet, n, case_no, status, acc, dup, len(rej),
+                            first.code if first else "", (first.field or "") if first else "",
+                            first.message if first else ""])
+        events_accepted += acc
+    result = _ChunkResult(pending.sheet, pending.rows[-1][0], len(pending.rows), counts["imported"],
+                          counts["duplicate"], counts["rejected"], events_accepted, report_rows)
+    ImportChunk.objects.create(job_id=job_id, sheet=pending.sheet, first_row=pending.rows[0][0],
+                               last_row=result.last_row, rows=result.rows, imported=result.imported,
+                               duplicate=result.duplicate, rejected=result.rejected,
+                               events_accepted=events_accepted)
+    return result
 
 
-def _quarantine_row(job, system, sheet, n, case_no, error: RowError, row: dict | None) -> None:
+def _quarantine_row(job_id: int, system, sheet, n, case_no, error: RowError, row: dict | None) -> None:
     """A row that cannot even be turned into events is quarantined as its own raw record (the row's cells)."""
     from xiaoneng.core import crypto
 
@@ -491,7 +635,7 @@ def _quarantine_row(job, system, sheet, n, case_no, error: RowError, row: dict |
     QuarantinedEvent.objects.create(
         system=system, source=QuarantineSource.IMPORT, raw={"import_row": n, "sheet": sheet, "cells": cells},
         case_no=case_no[:255], error_code="invalid_field", error_field=error.field, error_message=str(error),
-        import_job=job, import_row=n)
+        import_job_id=job_id, import_row=n)
 
 
 # --- the template ------------------------------------------------------------------------------------------

@@ -119,7 +119,8 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """One bulk import; ``position`` is the last committed (sheet, row) so an interrupted import can resume."""
+    """One bulk import. ``sheet``/``last_row`` show how far it has got in file order; what a resumed import
+    skips is decided by its committed :class:`ImportChunk` rows."""
 
     file_name = models.CharField(_("文件名"), max_length=255)
     checksum = models.CharField(_("SHA-256"), max_length=64, db_index=True)
@@ -145,3 +146,26 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class ImportChunk(models.Model):
+    """A committed chunk of an import (a contiguous range of one sheet's rows), written in the chunk's own
+    transaction: a resumed import skips exactly the rows of committed chunks, in whatever order parallel workers
+    committed them, and the job's totals are the sums over its chunks."""
+
+    job = models.ForeignKey(ImportJob, models.CASCADE, related_name="chunks")
+    sheet = models.CharField(max_length=32)
+    first_row = models.PositiveIntegerField()
+    last_row = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    duplicate = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    events_accepted = models.PositiveIntegerField(default=0)
+    committed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "sheet", "first_row"], name="importchunk_unique_start")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.sheet} {self.first_row}–{self.last_row}"
