@@ -69,6 +69,24 @@ def test_verify_passes_then_names_the_tampered_case(two_cases, capsys):
     assert data["problems"] == [{"case_no": "H2", "seq": 2, "reason": "hash_mismatch"}]
 
 
+def test_the_import_mark_is_hashed_and_every_other_hash_is_unchanged(county):
+    from dataclasses import replace
+
+    events = [submitted("IMP1", at(2025, 3, 3, 9), county), ev("IMP1", "accepted", at(2025, 3, 3, 10))]
+    record_events([replace(e, backfilled=True) for e in events], received_at=NOW)
+    rows = list(CaseEvent.objects.filter(case__case_no="IMP1").order_by("seq"))
+    assert [r.backfilled for r in rows] == [True, True]
+    fields = dict(case_no="IMP1", seq=1, source_system=rows[0].source_system, event_id=rows[0].event_id,
+                  type="submitted", occurred_at=rows[0].occurred_at, received_at=rows[0].received_at,
+                  actor_id=rows[0].actor_id, actor_name=rows[0].actor_name, acting_for=rows[0].acting_for,
+                  payload=rows[0].payload, prev_hash="")
+    assert rows[0].hash == chain.event_hash(**fields, backfilled=True) != chain.event_hash(**fields)
+    assert audit.verify_chains().ok
+    with connection.cursor() as cursor:  # unmarking history (to make it look reported in real time) shows
+        cursor.execute("UPDATE cases_caseevent SET backfilled = %s WHERE id = %s", [False, rows[1].pk])
+    assert [(p.case_no, p.seq, p.reason) for p in audit.verify_chains().problems] == [("IMP1", 2, "hash_mismatch")]
+
+
 def test_verify_catches_deleted_tail_and_relinked_rows(two_cases):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM cases_caseevent WHERE case_id = %s AND seq = 3", [two_cases[0].pk])

@@ -36,11 +36,12 @@ def make_case(dept_fx, *, decided: datetime | None = None, elapsed_days: float =
         statutory_due=promised_due + timedelta(days=20) if promised_due else None)
 
 
-def make_event(case: Case, occurred: datetime, received: datetime) -> CaseEvent:
+def make_event(case: Case, occurred: datetime, received: datetime, backfilled: bool = False) -> CaseEvent:
     seq = CaseEvent.objects.filter(case=case).count() + 1
     return CaseEvent.objects.create(case=case, region_code=case.region_code, department_id=case.department_id,
                                     seq=seq, event_id=f"e{next(_seq)}", type="step_completed",
-                                    occurred_at=occurred, received_at=received, hash=f"h{seq}")
+                                    occurred_at=occurred, received_at=received, hash=f"h{seq}",
+                                    backfilled=backfilled)
 
 
 def make_alert(dept_fx, rule: str, level: str, *, case: Case | None = None, status: str = "issued",

@@ -28,7 +28,7 @@ from xiaoneng.evaluation import services
 from xiaoneng.evaluation.models import Category, ImmutableError, ManualAdjustment, Score, Standard
 from xiaoneng.supervision.models import Alert
 
-from .conftest import TZ, at, make_case
+from .conftest import TZ, at, make_case, make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,13 @@ def test_indicators_of_department_a(scored_county, as_of):
     assert ind["data_timeliness_rate"] == 0.925
     assert ind["satisfaction_rate"] == pytest.approx(1 / 3)  # 3 ratings (removed one excluded), 2 差评
     assert ind["rectification_on_time_rate"] == 0.5
+
+
+def test_history_imported_in_the_month_is_not_counted_as_reporting(scored_county, as_of):
+    case = scored_county.cases["early"][1]
+    for day in range(1, 11):  # 二次入录 of last year's history, received in October
+        make_event(case, at(day, 9, year=2025), at(day, 10), backfilled=True)
+    assert run(as_of)["DA"].indicators["data_timeliness_rate"] == 0.925  # still 37 of 40
 
 
 def test_lines_carry_facts(scored_county, as_of):

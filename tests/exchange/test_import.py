@@ -281,3 +281,24 @@ def test_import_command_reports_its_workers(county, tmp_path):
     assert (data["rows"], data["imported"]) == (6, 6)
     with pytest.raises(CommandError):
         run(str(path), "--workers", "0")
+
+
+@pytest.mark.django_db
+def test_imported_history_is_marked_and_judged_by_the_time_rules_only(county, tmp_path):
+    from xiaoneng.exchange.quarantine import replay
+    from xiaoneng.supervision.models import Alert
+
+    slow = good_row(2, decided_at="2025-06-30 16:00", delivered_at="2025-07-01 09:00")  # months past its dues
+    path = write_csv(tmp_path / "cases.csv", [good_row(1), slow, good_row(3, item_code="NOPE")])
+    importer.run_import(path)
+    assert set(CaseEvent.objects.values_list("backfilled", flat=True)) == {True}
+    rules = set(Alert.objects.values_list("rule", flat=True))
+    assert "case_limit" in rules  # a historical import raises the cards whose limits had passed
+    assert not rules & {"late_report", "off_system"}  # but reporting it now is not reporting it late
+    # a quarantined import row, corrected and replayed, is still history
+    bad = QuarantinedEvent.objects.filter(case_no="H0003", error_code="unknown_item").get()
+    bad.raw = {**bad.raw, "item_code": "ITEM-DA-001"}
+    bad.save(update_fields=["raw"])
+    [(_, outcome)] = replay([bad.pk])
+    assert outcome.status == "accepted"
+    assert CaseEvent.objects.get(case__case_no="H0003").backfilled

@@ -61,6 +61,7 @@ def test_snapshot_is_deterministic_and_cut_off(data, tmp_path):
     c1 = [e for e in events if e["case_no"] == "C1"]
     assert [int(e["seq"]) for e in c1] == [1, 2, 3, 4]
     assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(c1))
+    assert {e["backfilled"] for e in events} == {"false"}  # reported through the API, not a bulk import
     with pytest.raises(CommandError):
         run("snapshot", "--cutoff", "soon", "--out", str(tmp_path / "c"))
 

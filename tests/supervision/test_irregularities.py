@@ -6,6 +6,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xiaoneng.supervision.irregularities import ItemFacts, StepFact, evaluate
 
@@ -26,6 +28,7 @@ class E:
     actor_name: str = "张三"
     received_minutes: float | None = None
     seq: int = 0
+    backfilled: bool = False
 
     @property
     def occurred_at(self):
@@ -176,6 +179,48 @@ def test_off_system_promised_case_whole_life_in_minutes_in_one_batch():
     assert rules(events, ItemFacts(fees=FACTS.fees, steps=STEPS, handling_type="instant")) == []
     # reported in real time: not suspicious
     assert rules(happy()) == []
+
+
+def _imported(events, backfilled=True):
+    return [E(e.type, e.minutes, e.payload, e.actor_id, e.actor_name, e.received_minutes, e.seq, backfilled)
+            for e in events]
+
+
+REPORTED_LATE = [E(e.type, e.minutes, e.payload, e.actor_id, received_minutes=6 + 90 * 24 * 60) for e in happy()]
+REPORTED_IN_ONE_BATCH = [E(e.type, e.minutes, e.payload, e.actor_id, received_minutes=7) for e in happy()]
+
+
+@pytest.mark.parametrize("events, real_time_findings", [
+    (REPORTED_LATE, [("late_report", "warning", ""), ("off_system", "yellow", "")]),
+    (REPORTED_IN_ONE_BATCH, [("off_system", "yellow", "")]),
+])
+def test_history_brought_in_by_the_bulk_import_is_not_a_late_or_off_system_report(events, real_time_findings):
+    assert rules(events) == real_time_findings
+    assert rules(_imported(events)) == []
+
+
+def test_an_imported_case_that_goes_on_in_real_time_is_judged_on_its_real_time_reports():
+    history = _imported([E("submitted", 0, received_minutes=3 * 24 * 60), E("accepted", 1,
+                                                                           received_minutes=3 * 24 * 60)])
+    on_time = [E("step_completed", 4 * 24 * 60, {"step": "accept"}), E("decided", 5 * 24 * 60,
+                                                                        {"result": "approved"}, actor_id="u9")]
+    assert "late_report" not in {r for r, _, _ in rules(history + on_time)}
+    assert "off_system" not in {r for r, _, _ in rules(history + on_time)}  # it reached the platform by import
+    late = [on_time[0], E("decided", 5 * 24 * 60, {"result": "approved"}, actor_id="u9",
+                          received_minutes=7 * 24 * 60)]
+    assert ("late_report", "warning", "") in rules(history + late)
+
+
+@given(delays=st.lists(st.floats(min_value=0, max_value=60 * 24 * 60, allow_nan=False), min_size=7, max_size=7),
+       cut=st.integers(min_value=0, max_value=7))
+def test_marking_events_imported_only_ever_removes_the_reporting_findings(delays, cut):
+    events = [E(e.type, e.minutes, e.payload, e.actor_id, received_minutes=e.minutes + d)
+              for e, d in zip(happy(), delays, strict=True)]
+    mixed = _imported(events[:cut]) + events[cut:]
+    reporting = {"late_report", "off_system"}
+    before, after = rules(events), rules(mixed)
+    assert set(after) <= set(before)
+    assert {f for f in before if f[0] not in reporting} == {f for f in after if f[0] not in reporting}
 
 
 @pytest.mark.parametrize("reason, flagged", [("inspection", False), ("expert_review", False), ("other", True),

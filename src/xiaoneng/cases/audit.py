@@ -62,7 +62,7 @@ class VerifyReport:
 
 _FIELDS = (
     "case_id", "seq", "source_system", "event_id", "type", "occurred_at", "received_at", "actor_id",
-    "actor_name", "acting_for", "payload", "prev_hash", "hash",
+    "actor_name", "acting_for", "payload", "backfilled", "prev_hash", "hash",
     "case__case_no", "case__last_hash", "case__event_count",
 )
 
@@ -80,7 +80,7 @@ def verify_chains(report: VerifyReport | None = None) -> VerifyReport:
             if not bad and (prev != last_hash or expected_seq - 1 != count):
                 report.problems.append(ChainProblem(case_no, None, "tail_mismatch"))
 
-    for (cid, seq, ss, eid, typ, occ, rec, aid, aname, afor, payload, prev_hash, h,
+    for (cid, seq, ss, eid, typ, occ, rec, aid, aname, afor, payload, backfilled, prev_hash, h,
          case_no, last_hash, count) in rows:
         if current is None or cid != current[0]:
             finish()
@@ -95,7 +95,8 @@ def verify_chains(report: VerifyReport | None = None) -> VerifyReport:
             problem = "broken_link"
         elif h != chain.event_hash(case_no=case_no, seq=seq, source_system=ss, event_id=eid, type=typ,
                                    occurred_at=occ, received_at=rec, actor_id=aid, actor_name=aname,
-                                   acting_for=afor, payload=payload, prev_hash=prev_hash):
+                                   acting_for=afor, payload=payload, prev_hash=prev_hash,
+                                   backfilled=backfilled):
             problem = "hash_mismatch"
         if problem:
             report.problems.append(ChainProblem(case_no, seq, problem))

@@ -2,7 +2,8 @@
 
 ``hash = sha256(canonical_json(content) + prev_hash)`` where ``content`` is
 ``{case_no, seq, source_system, event_id, type, occurred_at, received_at, actor_id, actor_name, acting_for,
-payload}`` with the instants as ISO 8601 in UTC (``2025-10-09T01:30:00.000000Z``). Canonical JSON: sorted
+payload}`` (plus ``"backfilled": true`` for an event of a bulk import of history, so the hashes of every other
+event are what they always were) with the instants as ISO 8601 in UTC (``2025-10-09T01:30:00.000000Z``). Canonical JSON: sorted
 keys, no whitespace, UTF-8 (``ensure_ascii=False``). The first event of a case has ``prev_hash = ""``.
 
 The daily digest (每日存证) is ``sha256`` over the hashes of every event received that (Asia/Shanghai) day, in
@@ -48,6 +49,7 @@ def payload_json(payload: Mapping[str, Any]) -> str:
 
 
 _q = encode_basestring  # a JSON string literal (C accelerated; what json.dumps emits with ensure_ascii=False)
+_BACKFILLED = '"backfilled":true,'  # sorts between "actor_name" and "case_no"
 
 
 def event_hash(
@@ -65,6 +67,7 @@ def event_hash(
     payload: Mapping[str, Any] | None = None,
     prev_hash: str,
     payload_text: str | None = None,
+    backfilled: bool = False,
 ) -> str:
     """``payload_text``: ``payload_json(payload)`` if already computed (then ``payload`` is not read)."""
     if payload_text is None:
@@ -72,6 +75,7 @@ def event_hash(
     # canonical_json(content), assembled with its keys in sorted order (same bytes, one encoding of the payload).
     text = (
         f'{{"acting_for":{_q(acting_for)},"actor_id":{_q(actor_id)},"actor_name":{_q(actor_name)},'
+        f'{_BACKFILLED if backfilled else ""}'
         f'"case_no":{_q(case_no)},"event_id":{_q(event_id)},"occurred_at":"{utc_iso(occurred_at)}",'
         f'"payload":{payload_text},"received_at":"{utc_iso(received_at)}","seq":{int(seq)},'
         f'"source_system":{_q(source_system)},"type":{_q(type)}}}'

@@ -112,6 +112,7 @@ class NewEvent:
     payload: Mapping[str, Any] = field(default_factory=dict)
     # Built-in paths only: channel, hall_id, applicant_user_id, agent_id, applicant_phone.
     case_fields: Mapping[str, Any] = field(default_factory=dict)
+    backfilled: bool = False  # a bulk import of history (二次入录): see CaseEvent.backfilled
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,7 @@ class EventView(NamedTuple):
     actor_name: str
     actor_id: str
     received_at: datetime
+    backfilled: bool = False
 
 
 @dataclass(slots=True)
@@ -399,6 +401,7 @@ class RecordedEvent:
     prev_hash: str
     hash: str
     payload_text: str = ""  # canonical JSON of ``payload`` (stored as is)
+    backfilled: bool = False
 
     @property
     def case_id(self) -> int:
@@ -406,14 +409,14 @@ class RecordedEvent:
 
 
 _EVENT_COLUMNS = ("case", "region_code", "department", "seq", "source_system", "event_id", "type", "occurred_at",
-                  "received_at", "actor_id", "actor_name", "acting_for", "payload", "prev_hash", "hash")
+                  "received_at", "actor_id", "actor_name", "acting_for", "payload", "backfilled", "prev_hash", "hash")
 
 
 def _event_row(e: RecordedEvent) -> tuple:
     c = e.case
     return (c.pk, c.region_code, c.department_id, e.seq, e.source_system, e.event_id, e.type, e.occurred_at,
             e.received_at, e.actor_id, e.actor_name, e.acting_for,
-            JSONText(e.payload_text) if e.payload_text else e.payload, e.prev_hash, e.hash)
+            JSONText(e.payload_text) if e.payload_text else e.payload, e.backfilled, e.prev_hash, e.hash)
 
 
 def load_histories(case_ids: Sequence[int]) -> dict[int, list[EventView]]:
@@ -421,7 +424,7 @@ def load_histories(case_ids: Sequence[int]) -> dict[int, list[EventView]]:
     history: dict[int, list[EventView]] = defaultdict(list)
     if case_ids:
         for row in filter_in(CaseEvent.objects.all(), "case_id", case_ids).values_list(
-            "case_id", "type", "occurred_at", "payload", "seq", "actor_name", "actor_id", "received_at"
+            "case_id", "type", "occurred_at", "payload", "seq", "actor_name", "actor_id", "received_at", "backfilled"
         ):
             history[row[0]].append(EventView(*row[1:]))
     return history
@@ -639,13 +642,13 @@ class _Recorder:
             case_no=case.case_no, seq=seq, source_system=ev.source_system, event_id=p.event_id, type=ev.type,
             occurred_at=ev.occurred_at, received_at=self.received_at, actor_id=ev.actor_id,
             actor_name=ev.actor_name, acting_for=ev.acting_for, payload_text=p.payload_text,
-            prev_hash=state.last_hash,
+            prev_hash=state.last_hash, backfilled=ev.backfilled,
         )
         row = RecordedEvent(
             case=case, seq=seq, source_system=ev.source_system, event_id=p.event_id, type=ev.type,
             occurred_at=ev.occurred_at, received_at=self.received_at, actor_id=ev.actor_id,
             actor_name=ev.actor_name, acting_for=ev.acting_for, payload=p.payload, prev_hash=state.last_hash, hash=h,
-            payload_text=p.payload_text,
+            payload_text=p.payload_text, backfilled=ev.backfilled,
         )
         state.seq, state.last_hash = seq, h
         case.event_count, case.last_hash = seq, h

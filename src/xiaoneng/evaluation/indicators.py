@@ -170,7 +170,8 @@ SELECT c.department_id,
 
 
 def events_sql(where_dept: str) -> str:
-    """One pass over the events received in the window (``received_at`` index), on the events' own
+    """One pass over the events received in the window (``received_at`` index) in real time (a bulk import of
+    history, ``backfilled``, is not reporting: it counts neither way), on the events' own
     ``department_id`` (copied from the case: no lookup of the cases table). Grouped by department and, for late
     events only, by case — so the groups are one per department plus one per late-reporting case, never one per
     case. Per department it returns the totals (events, late events, cases with late events) on every row and the
@@ -182,7 +183,7 @@ def events_sql(where_dept: str) -> str:
 WITH g AS (
   SELECT e.department_id, {late_case} AS late_case, COUNT(*) AS n, MIN(e.received_at) AS first_received
     FROM {e} e
-   WHERE e.received_at >= %(s)s AND e.received_at < %(e)s AND {where_dept}
+   WHERE e.received_at >= %(s)s AND e.received_at < %(e)s AND NOT e.backfilled AND {where_dept}
    GROUP BY e.department_id, {late_case}),
 r AS (
   SELECT g.*, SUM(n) OVER w AS events, SUM(CASE WHEN late_case IS NULL THEN 0 ELSE n END) OVER w AS late_events,

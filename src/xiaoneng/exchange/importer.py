@@ -583,7 +583,8 @@ def _record_chunk(job_id: int, system_id: int | None, allowed: list[str] | None,
             raw_events.extend(events)
             row_numbers.extend([n] * len(events))
     outcomes = ingest(raw_events, system=system, source=QuarantineSource.IMPORT, allowed=allowed,
-                      import_job_id=job_id, import_rows=row_numbers, require_reasons=False) if raw_events else []
+                      import_job_id=job_id, import_rows=row_numbers, require_reasons=False,
+                      backfilled=True) if raw_events else []
     report_rows = []
     i = 0
     counts = {"imported": 0, "duplicate": 0, "rejected": 0}

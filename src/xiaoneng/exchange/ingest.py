@@ -66,8 +66,10 @@ def ingest(
     import_rows: Sequence[int | None] | None = None,
     quarantine: bool = True,
     require_reasons: bool = True,
+    backfilled: bool = False,
 ) -> list[Outcome]:
-    """Outcomes in input order; rejected events are stored in quarantine (unless ``quarantine=False``)."""
+    """Outcomes in input order; rejected events are stored in quarantine (unless ``quarantine=False``).
+    ``backfilled``: the events are history brought in by a bulk import (二次入录), not a real-time report."""
     from xiaoneng.cases.services import NewEvent, record_events
 
     now = received_at or timezone.now()
@@ -82,7 +84,8 @@ def ingest(
     valid_idx = [i for i, p in enumerate(parsed) if not isinstance(p, ParseError)]
     engine_results = {}
     if valid_idx:
-        results = record_events([NewEvent(**parsed[i]) for i in valid_idx], allowed_departments=allowed,
+        results = record_events([NewEvent(**parsed[i], backfilled=backfilled) for i in valid_idx],
+                                allowed_departments=allowed,
                                 received_at=now, require_reasons=require_reasons)
         engine_results = dict(zip(valid_idx, results, strict=True))
 

@@ -27,7 +27,7 @@ def replay(ids: Iterable[int], *, user: str = "") -> list[tuple[QuarantinedEvent
     for (_, imported), group in groups.items():
         system = group[0].system
         outcomes = ingest([unprotect(r.raw) for r in group], system=system, source=QuarantineSource.REPLAY,
-                          quarantine=False, require_reasons=not imported)
+                          quarantine=False, require_reasons=not imported, backfilled=imported)
         now = timezone.now()
         with transaction.atomic():
             for row, outcome in zip(group, outcomes, strict=True):

@@ -21,7 +21,7 @@ CASE_HEADER = ["case_no", "region_code", "department", "item_code", "item_versio
                "applicant_type", "first_received_at", "events", "last_seq", "last_hash", "status", "submitted_at",
                "accepted_at", "decided_at", "result", "delivered_at", "closed_at"]
 EVENT_HEADER = ["case_no", "seq", "source_system", "event_id", "type", "occurred_at", "received_at", "actor_id",
-                "actor_name", "acting_for", "payload", "prev_hash", "hash"]
+                "actor_name", "acting_for", "payload", "prev_hash", "hash", "backfilled"]
 STATUS_OF = {"submitted": "submitted", "accepted": "accepted", "correction_requested": "correction",
              "suspended": "suspended", "resumed": "accepted", "decided": "decided", "delivered": "delivered",
              "rejected": "rejected", "withdrawn": "withdrawn", "returned": "returned"}
@@ -92,7 +92,7 @@ def make_snapshot(cutoff: datetime, out_dir: Path, *, chunk_size: int = 5000) ->
                          "actor_id", "actor_name", "acting_for", "payload", "prev_hash", "hash",
                          "case__region_code", "case__department__code", "case__item__code",
                          "case__item_version__number", "case__source_system", "case__channel",
-                         "case__applicant_type"))
+                         "case__applicant_type", "backfilled"))
     current: str | None = None
     group: list[tuple] = []
     head: tuple = ()
@@ -114,7 +114,7 @@ def make_snapshot(cutoff: datetime, out_dir: Path, *, chunk_size: int = 5000) ->
                 head = (r[13], r[14], r[15], r[16], r[17], r[18], r[19])
             payload = json.dumps(r[10], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
             events.write([case_no, r[1], r[2], r[3], r[4], ts(r[5]), ts(r[6]), r[7], r[8], r[9], payload, r[11],
-                          r[12]])
+                          r[12], "true" if r[20] else "false"])
             group.append((r[4], r[5], r[10]))
             first_received = min(first_received, r[6])
             last = (r[1], r[12])

@@ -18,6 +18,9 @@ Choices where the rules are silent:
   (b) a 承诺件 whose submission-to-decision span is at most ``minutes`` and whose events from submission to
   decision were all received in one batch (the same ``received_at``, to the second): back-filled.
 * ``late_report``: ``due_at`` is the instant the 24 h passed (occurred_at + hours).
+* Events with ``backfilled`` set came in by the bulk import of history (二次入录, which the assessment orders
+  entered after the fact): they never make a late report, and a case that first reached the platform that way
+  is not 先批后录 — the time rules still judge them (domain rules: "a historical import … raises its card").
 """
 
 from __future__ import annotations
@@ -187,8 +190,9 @@ def evaluate(events: Iterable[Any], facts: ItemFacts, params: Mapping[str, Mappi
             bucket.append(e)
         received = getattr(e, "received_at", None)
         if received is not None:
-            receipts.append(received)
-            if late is None and received - e.occurred_at > limit:
+            backfilled = getattr(e, "backfilled", False)
+            receipts.append((received, backfilled))
+            if late is None and not backfilled and received - e.occurred_at > limit:
                 late = e
     types = by_type.keys()
 
@@ -267,8 +271,8 @@ def evaluate(events: Iterable[Any], facts: ItemFacts, params: Mapping[str, Mappi
     grace = _minutes(minutes)
     decided_events = by_type.get("decided")
     decided = decided_events[0] if decided_events else None
-    if decided is not None and receipts:
-        first_received = min(receipts)
+    first_received, first_backfilled = min(receipts) if receipts else (None, False)
+    if decided is not None and first_received is not None and not first_backfilled:
         submitted = by_type["submitted"][0] if "submitted" in types else None
         if first_received > decided.occurred_at + grace:
             add(Finding("off_system", _level("off_system"), "", decided.occurred_at,
@@ -277,7 +281,8 @@ def evaluate(events: Iterable[Any], facts: ItemFacts, params: Mapping[str, Mappi
             life = [e for e in ordered if submitted.occurred_at <= e.occurred_at <= decided.occurred_at]
             received = [e.received_at for e in life if getattr(e, "received_at", None) is not None]
             if (life and decided.occurred_at - submitted.occurred_at <= grace and len(received) == len(life)
-                    and max(received) - min(received) <= timedelta(seconds=1)):
+                    and max(received) - min(received) <= timedelta(seconds=1)
+                    and not any(getattr(e, "backfilled", False) for e in life)):
                 add(Finding("off_system", _level("off_system"), "", decided.occurred_at,
                             "承诺件从申报到决定在几分钟内一次性报送，疑似体外循环"))
 

@@ -762,7 +762,8 @@ def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None
     else:
         events = defaultdict(list)
         for e in filter_in(CaseEvent.objects.all(), "case", ids).only(
-            "case_id", "type", "occurred_at", "received_at", "payload", "actor_id", "actor_name", "seq"
+            "case_id", "type", "occurred_at", "received_at", "payload", "actor_id", "actor_name", "seq",
+            "backfilled",
         ):
             events[e.case_id].append(e)
     raised_at = now or timezone.now()
