@@ -116,6 +116,17 @@ def test_payload_rules(case_c1, type_, payload, field):
     _rejected(_one(ev("C1", type_, T0 + timedelta(hours=1), system="sysA", payload=payload)), "invalid_field", field)
 
 
+@pytest.mark.parametrize("changes, field", [
+    ({"channel": "fax"}, "payload.channel"),
+    ({"channel": ["window"]}, "payload.channel"),  # unhashable: still a clear rejection
+    ({"applicant": {"type": "robot", "name": "李四"}}, "payload.applicant.type"),
+    ({"applicant": {"type": {"kind": "person"}, "name": "李四"}}, "payload.applicant.type"),
+])
+def test_submission_enumerations(county, changes, field):
+    event = submitted("S1", T0, county)
+    _rejected(_one(NewEvent(**{**event.__dict__, "payload": {**event.payload, **changes}})), "invalid_field", field)
+
+
 def test_forwarded_to_unknown_department(case_c1):
     _rejected(_one(ev("C1", "forwarded", T0 + timedelta(hours=1), system="sysA", payload={"to_department": "X"})),
               "unknown_department", "payload.to_department")

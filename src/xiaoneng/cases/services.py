@@ -76,6 +76,10 @@ __all__ = [
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 EVENT_TYPES = frozenset(EventType.values)
+# The enumerations' ``values`` are rebuilt on every access: read once, and tested only against strings (a JSON
+# list or object in a payload is unhashable, and never a member).
+APPLICANT_TYPES = frozenset(ApplicantType.values)
+CHANNELS = frozenset(Channel.values)
 SPECIAL_REASONS = (
     "hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal", "expert_review", "other",
 )
@@ -214,6 +218,10 @@ def _err(code: str, message: str, fld: str | None = None) -> EventError:
     return EventError(code, str(message), fld)
 
 
+def _member(value: Any, allowed: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in allowed
+
+
 def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
@@ -254,11 +262,11 @@ def _check_payload(t: str, p: Mapping[str, Any], require_reasons: bool) -> Event
                 return bad("applicant", _("申请人信息必须是对象"))
             if not _text(applicant.get("name")):
                 return bad("applicant.name", _("缺少申请人名称"))
-            if applicant.get("type") not in (None, "", *ApplicantType.values):
+            if applicant.get("type") not in (None, "") and not _member(applicant.get("type"), APPLICANT_TYPES):
                 return bad("applicant.type", _("申请人类型必须是 person 或 organisation"))
             if applicant.get("id_no") not in (None, "") and not isinstance(applicant.get("id_no"), str):
                 return bad("applicant.id_no", _("证件号码必须是字符串"))
-        if p.get("channel") not in (None, "", *Channel.values):
+        if p.get("channel") not in (None, "") and not _member(p.get("channel"), CHANNELS):
             return bad("channel", _("申报渠道必须是 window、online 或 agent"))
     elif t == EventType.REJECTED:
         if require_reasons and not _text(p.get("reason")):
@@ -700,7 +708,7 @@ def _new_case(**values: Any) -> Case:
 def _apply_case_fields(case: Case, fields_: Mapping[str, Any]) -> None:
     if not fields_:
         return
-    if fields_.get("channel") in Channel.values:
+    if _member(fields_.get("channel"), CHANNELS):
         case.channel = fields_["channel"]
     for name in ("hall_id", "applicant_user_id", "agent_id"):
         if fields_.get(name):
@@ -717,14 +725,14 @@ def _apply_applicant(case: Case, payload, raw_id_no: str, case_fields, is_new: b
     applicant = payload.get("applicant") or {}
     if applicant.get("name"):
         case.applicant_name = str(applicant["name"])[:128]
-    if applicant.get("type") in ApplicantType.values:
+    if _member(applicant.get("type"), APPLICANT_TYPES):
         case.applicant_type = applicant["type"]
     if raw_id_no:
         case.applicant_id_cipher = crypto.encrypt(raw_id_no)
         case.applicant_id_masked = crypto.mask_id_no(raw_id_no)
     elif applicant.get("id_no"):  # a replayed, already masked payload
         case.applicant_id_masked = str(applicant["id_no"])[:32]
-    if payload.get("channel") in Channel.values:
+    if _member(payload.get("channel"), CHANNELS):
         case.channel = payload["channel"]
     if not is_new:
         _apply_case_fields(case, case_fields)
