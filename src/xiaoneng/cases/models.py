@@ -170,7 +170,7 @@ class CaseEvent(models.Model):
     payload = models.JSONField(_("内容"), default=dict, blank=True)
     # Recorded by a bulk import of history (二次入录): reported after the fact by design, so the real-time
     # reporting rules (上报不及时, 先批后录) and the data-timeliness indicator leave it out. Part of the hash.
-    backfilled = models.BooleanField(_("二次入录"), default=False)
+    backfilled = models.BooleanField(_("二次入录"), default=False, db_default=False)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
 
