@@ -166,7 +166,7 @@ def main() -> None:
     parser.add_argument("--file", help="import this file instead of the generated one")
     parser.add_argument("--keep", action="store_true", help="do not empty the case tables first")
     parser.add_argument("--workers", type=int, default=None,
-                        help="import processes (default: as `xiaoneng import`, one per CPU up to 8)")
+                        help="import processes (default: one per CPU up to 8, as `xiaoneng import`)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -190,7 +190,7 @@ def main() -> None:
     from xiaoneng.exchange.importer import import_workers, run_import
     from xiaoneng.exchange.models import ImportJob
 
-    workers = import_workers(args.workers)
+    workers = import_workers(args.workers or min(os.cpu_count() or 1, 8))  # explicit: the RSS sampler is a thread
     rss_before = rss_mb()
     previous = ImportJob.objects.order_by("-started_at").first() if args.resume else None
     rows_before = previous.rows_total if previous else 0

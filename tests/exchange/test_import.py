@@ -302,3 +302,19 @@ def test_imported_history_is_marked_and_judged_by_the_time_rules_only(county, tm
     [(_, outcome)] = replay([bad.pk])
     assert outcome.status == "accepted"
     assert CaseEvent.objects.get(case__case_no="H0003").backfilled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_by_default_a_threaded_process_does_not_fork(county, settings):
+    import threading
+
+    settings.XN_IMPORT_WORKERS = 0
+    started, stop = threading.Event(), threading.Event()
+    thread = threading.Thread(target=lambda: (started.set(), stop.wait(10)))
+    thread.start()
+    try:
+        started.wait(5)
+        assert importer.import_workers() == 1
+    finally:
+        stop.set()
+        thread.join()

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import re
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -388,12 +389,14 @@ class _ChunkResult:
 
 
 def import_workers(requested: int | None = None) -> int:
-    """Worker processes for an import: ``requested``, else ``XN_IMPORT_WORKERS``, else one per CPU (at most 8).
+    """Worker processes for an import: ``requested``, else ``XN_IMPORT_WORKERS``, else one per CPU (at most 8)
+    if this process runs a single thread (the workers are forked, and a fork copies only the calling thread).
 
     Always 1 on SQLite (one writer at a time), where ``fork`` is unavailable, and inside a transaction (the
     workers' own connections could not see its rows)."""
     if requested is None:
-        requested = getattr(settings, "XN_IMPORT_WORKERS", 0) or min(os.cpu_count() or 1, 8)
+        requested = getattr(settings, "XN_IMPORT_WORKERS", 0) or (
+            min(os.cpu_count() or 1, 8) if threading.active_count() == 1 else 1)
     connection = connections[DEFAULT_DB_ALIAS]
     if (requested <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block
             or "fork" not in multiprocessing.get_all_start_methods()):
