@@ -318,3 +318,26 @@ def test_by_default_a_threaded_process_does_not_fork(county, settings):
     finally:
         stop.set()
         thread.join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_interrupted_before_chunks_existed_resumes_after_its_position(county, tmp_path):
+    """Migration exchange.0002: the saved (sheet, last row) of an unfinished job becomes its committed chunk."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    path = write_csv(tmp_path / "cases.csv", [good_row(n) for n in range(12)])
+    executor = MigrationExecutor(connection)
+    executor.migrate([("exchange", "0001_initial")])
+    old_apps = executor.loader.project_state([("exchange", "0001_initial")]).apps
+    OldJob = old_apps.get_model("exchange", "ImportJob")
+    OldJob.objects.create(file_name="cases.csv", checksum=importer.file_checksum(path), status="failed",
+                          sheet="办件", last_row=6, rows_total=5, rows_imported=5, events_accepted=20)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    job = ImportJob.objects.get()
+    assert list(job.chunks.values_list("sheet", "first_row", "last_row", "rows")) == [("办件", 0, 6, 5)]
+    job = importer.run_import(path, resume=True)
+    assert (job.rows_total, job.rows_imported, job.rows_duplicate) == (12, 12, 0)  # rows 2–6 were not re-read
+    assert Case.objects.count() == 7  # the five rows of the interrupted run were never recorded here
