@@ -341,3 +341,27 @@ def test_an_import_interrupted_before_chunks_existed_resumes_after_its_position(
     job = importer.run_import(path, resume=True)
     assert (job.rows_total, job.rows_imported, job.rows_duplicate) == (12, 12, 0)  # rows 2–6 were not re-read
     assert Case.objects.count() == 7  # the five rows of the interrupted run were never recorded here
+
+
+@pytest.mark.django_db
+def test_statistics_are_refreshed_as_the_imported_rows_double(county, tmp_path, monkeypatch):
+    from django.db import connection
+
+    stats = importer._Statistics()
+    marks = []
+    for chunk in [1000] * 40:
+        before = stats.next_at
+        stats.recorded(chunk)
+        if stats.next_at != before:
+            marks.append(stats.rows)
+    assert marks == [5000, 10000, 20000, 40000]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:  # a table never analysed has no row estimate (-1) on PostgreSQL ≥ 14
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases_caseevent'")
+        assert cursor.fetchone()[0] <= 0
+    monkeypatch.setattr(importer._Statistics, "FIRST", 4)
+    importer.run_import(write_csv(tmp_path / "cases.csv", [good_row(n) for n in range(6)]), chunk_events=8)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases_caseevent'")
+        assert cursor.fetchone()[0] >= 16  # analysed after the second chunk: 4 rows of 4 events

@@ -514,11 +514,13 @@ class _Chunks:
         self.job, self.system, self.allowed, self.report, self.workers = job, system, allowed, report, workers
         self._pool: ProcessPoolExecutor | None = None
         self._in_flight: deque[Future] = deque()
+        self._statistics = _Statistics()
 
     def __enter__(self) -> _Chunks:
         if self.workers > 1:
             connections.close_all()  # nothing shared across fork(): every worker opens its own connection
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+            self._pool.submit(int).result()  # the workers are forked now, before this process reconnects
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -556,6 +558,35 @@ class _Chunks:
         job.save(update_fields=["sheet", "last_row", *_TOTALS])
         for values in result.report_rows:
             self.report.write(values)
+        self._statistics.recorded(result.rows)
+
+
+class _Statistics:
+    """Refreshes the planner statistics of the tables an import grows each time the rows recorded have doubled
+    (from 5,000). Tables filled from nearly empty within one import are otherwise planned with the statistics of
+    the empty tables until autovacuum comes round to them (never, with autovacuum off): on a million imported
+    rows the duplicate check of a chunk's event ids became a scan of the whole event log, 1.6 s per chunk
+    instead of milliseconds, and the import slowed from 1,400 to 480 rows/s."""
+
+    TABLES = ("cases.Case", "cases.CaseEvent", "cases.CaseStep", "supervision.Alert")
+    FIRST = 5_000
+
+    def __init__(self):
+        self.rows, self.next_at = 0, self.FIRST
+
+    def recorded(self, rows: int) -> None:
+        self.rows += rows
+        if self.rows < self.next_at:
+            return
+        self.next_at = 2 * self.rows
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor != "postgresql":
+            return
+        from django.apps import apps
+
+        tables = ", ".join(connection.ops.quote_name(apps.get_model(label)._meta.db_table) for label in self.TABLES)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
 
 
 _RETRIES = 3
