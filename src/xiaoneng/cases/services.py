@@ -33,7 +33,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -444,12 +444,35 @@ def _recorded_with_ids(prepared: Sequence[_Prepared]) -> list[tuple]:
     by_system: dict[str, set[str]] = defaultdict(set)
     for p in prepared:
         by_system[p.event.source_system].add(p.event_id)
+    connection = connections[router.db_for_read(CaseEvent)]
+    if connection.vendor == "postgresql":
+        return _recorded_with_ids_pg(connection, by_system)
     columns = ("source_system", "event_id", "case__case_no", "type", "occurred_at", "actor_id", "actor_name",
                "acting_for", "payload")
     rows: list[tuple] = []
     for system, event_ids in by_system.items():
-        qs = filter_in(CaseEvent.objects.filter(source_system=system), "event_id", event_ids)
-        rows.extend(qs.values_list(*columns))
+        rows.extend(CaseEvent.objects.filter(source_system=system, event_id__in=list(event_ids))
+                    .values_list(*columns))
+    return rows
+
+
+def _recorded_with_ids_pg(connection, by_system: Mapping[str, set[str]]) -> list[tuple]:
+    """One probe of the unique index on (source_system, event_id) per id, whatever the statistics say: a
+    ``LATERAL`` lookup per id of ``unnest(ids)``, not ``event_id = ANY(ids)`` (nor a plain join). With statistics
+    older than the log (never analysed, or grown by an import since) the planner took the ids for unselective
+    and read every event of the source system: 26 ms per batch at 80,000 events, 1.6 s at 4 million; the
+    lateral lookup took 7 ms at 80,000 events."""
+    e, c = CaseEvent._meta.db_table, Case._meta.db_table
+    sql = (f"SELECT e.source_system, e.event_id, c.case_no, e.type, e.occurred_at, e.actor_id, e.actor_name, "  # noqa: S608 - table names from model meta
+           f"e.acting_for, e.payload FROM unnest(%s::varchar[]) AS ids(event_id) CROSS JOIN LATERAL "
+           f"(SELECT * FROM {e} x WHERE x.source_system = %s AND x.event_id = ids.event_id LIMIT 1) e "
+           f"JOIN {c} c ON c.id = e.case_id")
+    payload = CaseEvent._meta.get_field("payload")
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for system, event_ids in by_system.items():
+            cursor.execute(sql, [list(event_ids), system])
+            rows.extend((*row[:8], payload.from_db_value(row[8], None, connection)) for row in cursor.fetchall())
     return rows
 
 
