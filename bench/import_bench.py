@@ -1,13 +1,14 @@
 """Bulk-import (二次入录) benchmark (PostgreSQL): rows/s and peak memory on a large generated CSV.
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/xn_import_bench .venv/bin/python bench/import_bench.py
-      [--rows 1000000] [--budget-seconds 0] [--resume] [--file PATH] [--keep]
+      [--rows 1000000] [--budget-seconds 0] [--resume] [--file PATH] [--keep] [--workers N]
 
 Generates a CSV of ``--rows`` historical cases (submitted, accepted, decided, delivered: four events per row)
 in the import template's format (bench/var/import-<rows>.csv, reused if present), then imports it with
 ``xiaoneng.exchange.importer.run_import`` — streamed reading, chunks of ~4000 events through the single write
-path — and prints rows/s, events/s and the peak RSS (``resource.getrusage``) next to the RSS before the import
-(Django loaded): constant memory means the difference does not grow with the file.
+path, recorded by ``--workers`` processes (default one per CPU up to 8) — and prints rows/s, events/s and the
+peak RSS (``resource.getrusage``; the largest worker's too) next to the RSS before the import (Django loaded):
+constant memory means the difference does not grow with the file.
 ``--budget-seconds N`` stops the import after N seconds (the job is left resumable; ``--resume`` continues it),
 so a 1,000,000-row file can be measured on a slow machine without waiting for the whole run.
 """
