@@ -32,3 +32,16 @@ def test_case_admin_is_read_only(county, admin_client_):
     assert admin_client_.post(reverse("admin:cases_caseevent_delete", args=[event.pk]),
                               {"post": "yes"}).status_code == 403
     assert CaseEvent.objects.count() == 2
+
+
+def test_imported_history_can_be_told_apart_in_the_event_list(county, admin_client_):
+    from dataclasses import replace
+
+    record_events([replace(submitted("HIST-0001", at(2025, 3, 3, 9), county), backfilled=True)],
+                  received_at=at(2025, 11, 3, 12))
+    record_events([submitted("LIVE-0001", at(2025, 11, 3, 9), county)], received_at=at(2025, 11, 3, 12))
+    url = reverse("admin:cases_caseevent_changelist")
+    imported = admin_client_.get(url, {"backfilled__exact": "1"}).content.decode()
+    assert "HIST-0001" in imported and "LIVE-0001" not in imported
+    reported = admin_client_.get(url, {"backfilled__exact": "0"}).content.decode()
+    assert "LIVE-0001" in reported and "HIST-0001" not in reported

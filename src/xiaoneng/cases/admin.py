@@ -22,8 +22,8 @@ class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ("seq",)
-    fields = ("seq", "type", "occurred_at", "received_at", "source_system", "event_id", "actor_name", "acting_for",
-              "payload", "hash")
+    fields = ("seq", "type", "occurred_at", "received_at", "backfilled", "source_system", "event_id", "actor_name",
+              "acting_for", "payload", "hash")
     readonly_fields = fields
     show_change_link = False
 
@@ -68,8 +68,8 @@ class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("case", "seq", "type", "occurred_at", "received_at", "source_system", "actor_name")
-    list_filter = ("type", "source_system")
+    list_display = ("case", "seq", "type", "occurred_at", "received_at", "backfilled", "source_system", "actor_name")
+    list_filter = ("type", "backfilled", "source_system")
     search_fields = ("case__case_no", "event_id")
     list_select_related = ("case",)
     show_full_result_count = False
