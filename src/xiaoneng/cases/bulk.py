@@ -1,12 +1,16 @@
 """Set-based row writes for the case engine's hot path (``cases.services``).
 
-PostgreSQL: rows go in with ``COPY … FROM STDIN`` and new primary keys are drawn from the table's identity
+PostgreSQL: rows go in with binary ``COPY … FROM STDIN`` and new primary keys are drawn from the table's identity
 sequence in one query — several times faster than ``QuerySet.bulk_create``, whose SQL compilation and
-per-value adaptation took most of a batch's time. Other databases (the embedded SQLite): ``executemany`` of a
+per-value adaptation took most of a batch's time. The binary format (values dumped by the column's type, read
+once from the catalogue) takes less than half the client CPU of the text format, whose timestamp rendering
+alone was a third of a batch's COPY time. Other databases (the embedded SQLite): ``executemany`` of a
 prepared ``INSERT`` / ``UPDATE`` (``bulk_create`` where the new ids are needed).
 
-Values are given per model field (``attname``). On PostgreSQL psycopg adapts Python values itself and JSON
-columns get their JSON text; elsewhere every value goes through the field's ``get_db_prep_save``.
+Values are given per model field (``attname``). On PostgreSQL psycopg dumps Python values by the column's type
+(so a value must already be of the column's Python type: ``str`` for text, an aware ``datetime`` for
+``timestamptz`` …) and JSON columns get their JSON text; elsewhere every value goes through the field's
+``get_db_prep_save``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import orjson
 from django.db import connections, models, router
 from django.db.models.base import ModelState
+from psycopg.types.json import Jsonb
 
 __all__ = [
     "JSONText", "create_objects", "insert_rows", "insert_rows_into", "loaded_instances", "update_rows", "update_values",
@@ -56,7 +61,10 @@ def _converters(model, field_names: Sequence[str], conn) -> list[Callable[[Any],
     for name in field_names:
         f = meta.get_field(name)
         if isinstance(f, models.JSONField):
-            out.append(lambda value, f=f: _json_text(value, f))
+            if conn.vendor == "postgresql":
+                out.append(lambda value, f=f: _jsonb(_json_text(value, f)))
+            else:
+                out.append(lambda value, f=f: _json_text(value, f))
         elif conn.vendor != "postgresql":
             out.append(lambda value, f=f: f.get_db_prep_save(value, conn))
         else:
@@ -81,9 +89,31 @@ def _json_text(value: Any, f: models.JSONField) -> str | None:
 _ORJSON_STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
+def _jsonb(text: str | None) -> Jsonb | None:
+    """JSON text for a binary COPY into a jsonb column: sent as it is (``str`` of a str is the str itself)."""
+    return None if text is None else Jsonb(text, dumps=str)
+
+
+# (table, columns) -> the columns' type oids, read once per process: the binary COPY format carries no type
+# names, so each value is dumped by its column's type. Temporary staging tables share the types (and name) of
+# their source's columns in every session.
+_COLUMN_TYPES: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+
+
+def _column_types(cursor, table: str, columns: Sequence[str]) -> list[int]:
+    key = (table, tuple(columns))
+    oids = _COLUMN_TYPES.get(key)
+    if oids is None:
+        cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                       "AND NOT attisdropped", [table])
+        by_name = dict(cursor.fetchall())
+        oids = _COLUMN_TYPES[key] = [by_name[c] for c in columns]
+    return oids
+
+
 def _prepared(converters, rows: Iterable[Sequence[Any]]):
     """Rows with their values converted; only the columns that need it are touched (on PostgreSQL, the JSON
-    columns: psycopg adapts the rest)."""
+    columns: psycopg dumps the rest)."""
     todo = [(i, c) for i, c in enumerate(converters) if c is not None]
     width = len(converters)
     for row in rows:
@@ -106,12 +136,16 @@ def insert_rows_into(model, table: str, field_names: Sequence[str], rows: Iterab
     meta = model._meta
     qn = conn.ops.quote_name
     converters = _converters(model, field_names, conn)
-    col_sql = ", ".join(qn(meta.get_field(name).column) for name in field_names)
+    columns = [meta.get_field(name).column for name in field_names]
+    col_sql = ", ".join(qn(c) for c in columns)
     conn.ensure_connection()
     if conn.vendor == "postgresql":
         # The raw psycopg cursor: wrap its errors as Django's (IntegrityError drives the write path's retry).
         with conn.wrap_database_errors, conn.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({col_sql}) FROM STDIN") as copy:
+            raw = cursor.cursor
+            types = _column_types(raw, table, columns)
+            with raw.copy(f"COPY {table} ({col_sql}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
                 for row in _prepared(converters, rows):
                     copy.write_row(row)
         return
