@@ -21,7 +21,10 @@ senders posting at once. The events of a case span 21 hours ending about two hou
 reported within the 24 h of late_report, no limit passed yet); ``--backfill`` dates them four months back, as
 the figures before 2026-12-03 did (every case then also raises late-report cards, and in stream mode the open
 cases' time cards).
-Events/s and the ratios are printed; ``--profile`` adds a cProfile of the http path (in-process client only).
+Events/s and the ratios are printed, and the CPU time each path took per event (its Python processes — this one,
+or the gunicorn master and workers — and every PostgreSQL process, read from ``/proc``): on a shared machine the
+CPU per event varies far less between runs than the wall-clock rate, so it is the figure to compare two versions
+of the code by. ``--profile`` adds a cProfile of the http path (in-process client only).
 """
 
 from __future__ import annotations
@@ -106,6 +109,58 @@ def reset_and_fixtures():
     return system, key, item
 
 
+# --- CPU accounting (/proc) -----------------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None  # the process ended
+
+
+def _cpu(fields: list[str]) -> float:
+    """utime + stime + cutime + cstime (ended children the process has waited for count to it), in seconds."""
+    return sum(int(x) for x in fields[11:15]) / _TICK
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of ``root`` and its living descendants (a gunicorn master and its workers)."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(entry.name)) is not None:
+            parents[int(entry.name)], cpu[int(entry.name)] = int(fields[1]), _cpu(fields)
+    total, frontier = cpu.get(root, 0.0), [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        total += sum(cpu[pid] for pid in children)
+        frontier = children
+    return total
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL process (backends that ended count to the postmaster, which reaps them)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(f"/proc/{entry.name}/comm").read_text().strip() != "postgres":
+                    continue
+            except OSError:
+                continue
+            if (fields := _stat(entry.name)) is not None:
+                total += _cpu(fields)
+    return total
+
+
+def cpu_line(label: str, n: int, app_s: float, pg_s: float) -> str:
+    return (f"{label} CPU per event: app {1e6 * app_s / n:6.0f} µs + postgres {1e6 * pg_s / n:5.0f} µs "
+            f"= {1e6 * (app_s + pg_s) / n:6.0f} µs")
+
+
 # --- the workload ------------------------------------------------------------------------------------------
 
 
@@ -174,6 +229,7 @@ def run_http_client(batches, key, profile: bool):
     assert client.get("/api/v1/items", **headers).status_code == 200
     prof = cProfile.Profile() if profile else None
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    cpu0, pg0 = time.process_time(), postgres_cpu()
     started = time.perf_counter()
     if prof:
         prof.enable()
@@ -186,7 +242,8 @@ def run_http_client(batches, key, profile: bool):
     if prof:
         prof.disable()
     elapsed = time.perf_counter() - started
-    return elapsed, counts, prof
+    cpu = (time.process_time() - cpu0, postgres_cpu() - pg0)
+    return elapsed, counts, cpu, prof
 
 
 def run_http_gunicorn(streams, key, url, workers: int):
@@ -234,6 +291,7 @@ def run_http_gunicorn(streams, key, url, workers: int):
         def send(bodies):
             return [post(body) for body in bodies]
 
+        cpu0, pg0 = tree_cpu(proc.pid), postgres_cpu()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=len(stream_bodies)) as pool:
             for results in pool.map(send, stream_bodies):
@@ -241,10 +299,11 @@ def run_http_gunicorn(streams, key, url, workers: int):
                     for k in counts:
                         counts[k] += data[k]
         elapsed = time.perf_counter() - started
+        cpu = (tree_cpu(proc.pid) - cpu0, postgres_cpu() - pg0)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
-    return elapsed, counts
+    return elapsed, counts, cpu
 
 
 # --- (naive) one ORM transaction per event --------------------------------------------------------------------
@@ -261,6 +320,7 @@ def run_naive(events):
 
     item = Item.objects.get(code="BENCH-ITEM")
     dept = Department.objects.get(code="BENCH")
+    cpu0, pg0 = time.process_time(), postgres_cpu()
     started = time.perf_counter()
     for e in events:
         with transaction.atomic():
@@ -289,7 +349,7 @@ def run_naive(events):
             case.status = {"accepted": "accepted", "decided": "decided", "delivered": "delivered"}.get(
                 e["type"], case.status)
             case.save()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, (time.process_time() - cpu0, postgres_cpu() - pg0)
 
 
 # --- (copy) PostgreSQL COPY ------------------------------------------------------------------------------------
@@ -367,14 +427,14 @@ def main() -> None:
           f"5 events per case, server={args.server}, {senders} sender(s) at once, "
           f"{'backfill (events from ' + t0.date().isoformat() + ')' if args.backfill else 'live feed (last 23 h)'}")
     if args.server == "client":
-        http_s, counts, prof = run_http_client(batches, key, args.profile)
+        http_s, counts, http_cpu, prof = run_http_client(batches, key, args.profile)
     else:
-        http_s, counts = run_http_gunicorn(streams, key, url, args.workers)
+        http_s, counts, http_cpu = run_http_gunicorn(streams, key, url, args.workers)
         prof = None
     assert counts["accepted"] == n_http, counts
 
     naive_events = [e for b in workload("N", args.naive_events, "whole", t0) for e in b]
-    naive_s = run_naive(naive_events)
+    naive_s, naive_cpu = run_naive(naive_events)
     copy_events = [e for b in workload("P", args.events, "whole", t0) for e in b]
     copy_s = run_copy(copy_events)
 
@@ -386,6 +446,8 @@ def main() -> None:
     print(f"copy  (PostgreSQL COPY)    : {len(copy_events):>8} events in {copy_s:7.2f} s = {copy_rate:9.0f} events/s")
     print(f"ratios: http/naive = {http_rate / naive_rate:.1f}x   copy/http = {copy_rate / http_rate:.1f}x   "
           f"(targets: http >= 5000 events/s, http/naive >= 20x)")
+    print(cpu_line("http ", n_http, *http_cpu))
+    print(cpu_line("naive", len(naive_events), *naive_cpu))
     if prof is not None:
         out = io.StringIO()
         stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")

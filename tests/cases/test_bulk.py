@@ -63,3 +63,36 @@ def test_loaded_instances_match_a_deferred_queryset_load(county, django_assert_n
     assert status == Case.objects.get(case_no="C1").status != ""
     with pytest.raises(ValueError):
         loaded_instances(Case, names, [row[:-1]], "default")
+
+
+def test_rows_written_by_insert_rows_and_update_values_read_back_as_given(county):
+    """Every column kind of the hot path's tables (text, integers, smallint, boolean, timestamptz with any offset,
+    JSON as text or as a value, NULL) round-trips through COPY (binary on PostgreSQL) and the staging update."""
+    from datetime import datetime, timedelta, timezone
+
+    from xiaoneng.cases.bulk import JSONText, insert_rows, update_values
+    from xiaoneng.cases.models import CaseEvent, CaseStep
+    from xiaoneng.cases.services import record_events
+
+    record_events([submitted("C1", at(2025, 9, 1), county)])
+    case = Case.objects.get(case_no="C1")
+    east = timezone(timedelta(hours=8))
+    occurred = datetime(2025, 9, 2, 10, 30, 15, 123456, tzinfo=east)
+    insert_rows(CaseEvent, ("case", "region_code", "department", "seq", "source_system", "event_id", "type",
+                            "occurred_at", "received_at", "actor_id", "actor_name", "acting_for", "payload",
+                            "backfilled", "prev_hash", "hash"), [
+        (case.pk, "330122", case.department_id, 2, "SYS", "e-2", "accepted", occurred, occurred, "u1", "李四", "",
+         JSONText('{"opinion":"同意","n":[1,2.5,null]}'), True, "p" * 64, "h" * 64),
+        (case.pk, "330122", case.department_id, 3, "SYS", "e-3", "accepted", occurred, occurred, "", "", "",
+         {"nested": {"k": "值"}}, False, "h" * 64, "i" * 64),
+    ])
+    e2, e3 = CaseEvent.objects.filter(case=case, seq__gte=2).order_by("seq")
+    assert (e2.event_id, e2.actor_name, e2.payload, e2.backfilled) == ("e-2", "李四", {"opinion": "同意", "n": [1, 2.5, None]}, True)
+    assert e2.occurred_at == occurred and e3.payload == {"nested": {"k": "值"}} and e3.backfilled is False
+
+    step = CaseStep.objects.filter(case=case).order_by("order").first()
+    update_values(CaseStep, ["status", "started_at", "due", "completed_at", "actor_name", "outcome"],
+                  [(step.pk, "done", occurred, None, occurred, "王五", "pass")])
+    step.refresh_from_db()
+    assert (step.status, step.started_at, step.due, step.completed_at, step.actor_name, step.outcome) == (
+        "done", occurred, None, occurred, "王五", "pass")

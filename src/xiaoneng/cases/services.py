@@ -800,6 +800,8 @@ def terms_for(version: ItemVersion, steps: Sequence[Step]) -> Terms:
     )
 
 
+# What Case.clock leaves out: what the case keeps in columns (the deadlines are taken out of the dict for one).
+_CLOCK_OMITTED = STORED_IN_COLUMNS - {"deadlines"}
 _STEP_COMPLETED, _DECIDED, _DELIVERED, _FORWARDED = (
     EventType.STEP_COMPLETED.value, EventType.DECIDED.value, EventType.DELIVERED.value, EventType.FORWARDED.value)
 
@@ -813,6 +815,7 @@ class _Deriver:
         self._calendars: dict[str, Any] = {}
         self._policies: dict[tuple, Any] = {}
         self._terms: dict[int, Terms] = {}
+        self._layouts: dict[int, tuple[tuple, str | None]] = {}
 
     def policy(self, case: Case):
         """The thresholds for the case's department and item (per-department / per-item overrides)."""
@@ -826,6 +829,18 @@ class _Deriver:
         if terms is None:
             terms = self._terms[version.pk] = terms_for(version, steps)
         return terms
+
+    def layout(self, version: ItemVersion, steps: Sequence[Step]) -> tuple[tuple, str | None]:
+        """The version's steps as ``(code, order, name, post, department_id, parallel_group)`` and the code of
+        its trailing notifier step (办结告知), if any: read off the Step instances once per batch, not per case."""
+        layout = self._layouts.get(version.pk)
+        if layout is None:
+            notify_code = steps[-1].code if steps and steps[-1].post == Post.NOTIFIER else None
+            layout = self._layouts[version.pk] = (
+                tuple((s.code, s.order, s.name, s.post, s.department_id, s.parallel_group) for s in steps),
+                notify_code,
+            )
+        return layout
 
     def calendar(self, region_code: str):
         if region_code not in self._calendars:
@@ -883,7 +898,7 @@ class _Deriver:
         case.clock_state = clock.state
         case.calendar_confirmed = clock.calendar_confirmed
         case.next_check_at = clock.next_check_at
-        details = clock.as_dict(omit=STORED_IN_COLUMNS - {"deadlines"})
+        details = clock.as_dict(omit=_CLOCK_OMITTED)
         case.deadlines = details.pop("deadlines")  # [{"rule", "level", "step", "at" (ISO 8601)}], in a column
         details.update(
             handling_type=version.handling_type, statutory_days=version.statutory_days,
@@ -898,17 +913,17 @@ class _Deriver:
         clocks = {sc.code: sc for sc in clock.steps}
         closed = clock.status in ("decided", "delivered", "rejected", "withdrawn", "returned")
         # 办结告知: a trailing notifier step of a decided case runs until the delivery and is done at it.
-        notify_code = steps[-1].code if steps and steps[-1].post == Post.NOTIFIER else None
+        step_rows, notify_code = self.layout(version, steps)
         desired = []
-        for s in steps:
-            sc = clocks.get(s.code)
+        for code, order, name, post, department_id, parallel_group in step_rows:
+            sc = clocks.get(code)
             started_at = sc.started_at if sc else None
             due = sc.due if sc else None
             completed_at = sc.completed_at if sc else None
-            actor, outcome = last_act.get(s.code, ("", ""))
+            actor, outcome = last_act.get(code, ("", ""))
             if sc is not None and sc.completed_at is not None:
                 status = StepStatus.BY_DEFAULT if sc.by_default else StepStatus.DONE
-            elif s.code == notify_code and clock.decided_at is not None and clock.status in ("decided", "delivered"):
+            elif code == notify_code and clock.decided_at is not None and clock.status in ("decided", "delivered"):
                 started_at = started_at or clock.decided_at
                 due = due or clock.delivery_due
                 if clock.delivered_at is not None:
@@ -926,7 +941,7 @@ class _Deriver:
                 actor, outcome = "", "by_default"
             acted = status in (StepStatus.DONE, StepStatus.BY_DEFAULT)
             desired.append((
-                s.order, s.code, s.name, s.post, s.department_id or case.department_id, s.parallel_group,
+                order, code, name, post, department_id or case.department_id, parallel_group,
                 status, started_at, due, completed_at, actor[:64] if acted else "", outcome[:16] if acted else "",
             ))
         return desired
