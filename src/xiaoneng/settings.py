@@ -222,6 +222,9 @@ XN_SWEEP_INTERVAL_SECONDS = int(os.environ.get("XN_SWEEP_INTERVAL_SECONDS", "60"
 XN_FIELD_KEY = os.environ.get("XN_FIELD_KEY", "")  # key for encrypted personal fields (derived from SECRET_KEY if blank)
 XN_API_RATE_PER_MINUTE = int(os.environ.get("XN_API_RATE_PER_MINUTE", "600"))
 XN_IMPORT_WORKERS = int(os.environ.get("XN_IMPORT_WORKERS", "0"))  # bulk-import processes (0: one per CPU, ≤ 8)
+# Cyclic GC of the long-running processes: collect the youngest generation every N net allocations (0: Python's
+# default of 2,000); see xiaoneng.core.runtime.
+XN_GC_GEN0_THRESHOLD = int(os.environ.get("XN_GC_GEN0_THRESHOLD", "50000"))
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 from xiaoneng.core import periodic
+from xiaoneng.core.runtime import tune_gc
 
 logger = logging.getLogger("xiaoneng.worker")
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds to sleep between polls.")
 
     def handle(self, *args, once=False, interval=1.0, **options):
+        tune_gc()
         self.running = True
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)

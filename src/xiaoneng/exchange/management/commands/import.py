@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from xiaoneng.core.runtime import tune_gc
 from xiaoneng.exchange.importer import ImportFailed, import_workers, run_import
 from xiaoneng.exchange.models import SourceSystem
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         if opts["workers"] is not None and opts["workers"] < 1:
             raise CommandError("--workers must be at least 1")
         workers = import_workers(opts["workers"])
+        tune_gc()  # the forked chunk workers inherit it
         started = time.perf_counter()
         try:
             job = run_import(Path(opts["file"]), system=system, report_path=report, resume=opts["resume"],
