@@ -23,6 +23,7 @@ from xiaoneng.cases.clock import (
     SpecialProcedure,
     StepTerm,
     Terms,
+    clock_event,
     compute_clock,
 )
 from xiaoneng.workcal.worktime import WorkCalendar, official_schedule
@@ -222,3 +223,11 @@ def test_policies_with_the_same_levels_in_other_objects_agree():
     default = compute_clock(events, TERMS[1], CAL, now)
     assert deep(compute_clock(events, TERMS[1], CAL, now, DeadlinePolicy())) == deep(default)
     assert isinstance(default, Clock)
+
+
+def test_clock_event_is_the_dataclass_built_by_init():
+    built = clock_event("step_completed", ORIGIN, {"step": "a"}, 3)
+    by_init = ClockEvent("step_completed", ORIGIN, {"step": "a"}, 3)
+    assert built == by_init and repr(built) == repr(by_init)
+    assert list(vars(built)) == [f.name for f in dataclasses.fields(ClockEvent)]
+    assert built._sort_key() == by_init._sort_key()

@@ -480,6 +480,12 @@ def _build(cls: type, values: dict[str, Any]) -> Any:
     return obj
 
 
+def clock_event(type_: str, occurred_at: datetime, payload: Mapping[str, Any], seq: int) -> ClockEvent:
+    """``ClockEvent(type_, occurred_at, payload, seq)`` at a quarter of the cost (the case engine builds one per
+    stored event of every case it derives)."""
+    return _build(ClockEvent, {"type": type_, "occurred_at": occurred_at, "payload": payload, "seq": seq})
+
+
 # --- interval helpers -----------------------------------------------------------------------------------------
 
 Interval = tuple[datetime, datetime]

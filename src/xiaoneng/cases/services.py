@@ -45,7 +45,7 @@ from xiaoneng.org.models import Department, Post
 
 from . import chain
 from .bulk import JSONText, create_objects, insert_rows, loaded_instances, update_rows, update_values
-from .clock import STORED_IN_COLUMNS, ClockEvent, StepTerm, Terms, compute_clock
+from .clock import STORED_IN_COLUMNS, StepTerm, Terms, clock_event, compute_clock
 from .models import (
     OPEN_STATUSES,
     ApplicantType,
@@ -810,7 +810,8 @@ class _Deriver:
     """Re-derives cases from their events (one policy and one calendar per region for the whole batch)."""
 
     def __init__(self, now: datetime):
-        self.now = now.astimezone(timezone.get_default_timezone())
+        self.tz = timezone.get_default_timezone()
+        self.now = now.astimezone(self.tz)
         self.stamp = timezone.now()  # updated_at of every case of the batch
         self._calendars: dict[str, Any] = {}
         self._policies: dict[tuple, Any] = {}
@@ -857,10 +858,10 @@ class _Deriver:
         return the desired CaseStep rows (tuples of the ``_STEP_KEYS`` values)."""
         # One time zone whatever the source (in-memory events keep the reporter's offset, database rows come
         # back in UTC): the stored clock JSON is then identical however the events arrived.
-        tz = timezone.get_default_timezone()
+        tz = self.tz
         rows = sorted(rows, key=lambda r: (r.occurred_at, r.seq))
         clock = compute_clock(
-            [ClockEvent(r.type, r.occurred_at.astimezone(tz), r.payload or {}, r.seq) for r in rows],
+            [clock_event(r.type, r.occurred_at.astimezone(tz), r.payload or {}, r.seq) for r in rows],
             self.terms(version, steps),
             self.calendar(case.region_code),
             self.now,
