@@ -188,10 +188,12 @@ def main() -> None:
         from xiaoneng.exchange.models import ImportJob
 
         ImportJob.objects.all().delete()
+    from xiaoneng.core.runtime import tune_gc
     from xiaoneng.exchange.importer import import_workers, run_import
     from xiaoneng.exchange.models import ImportJob
 
     workers = import_workers(args.workers or min(os.cpu_count() or 1, 8))  # explicit: the RSS sampler is a thread
+    tune_gc()  # as `xiaoneng import` does (XN_GC_GEN0_THRESHOLD=0 measures without)
     rss_before = rss_mb()
     previous = ImportJob.objects.order_by("-started_at").first() if args.resume else None
     rows_before = previous.rows_total if previous else 0
