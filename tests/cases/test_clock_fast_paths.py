@@ -193,6 +193,10 @@ def test_outputs_are_ordinary_dataclass_instances():
     assert c.as_dict() == expected
     assert list(c.as_dict()) == list(expected)
     assert dataclasses.replace(c).as_dict() == expected
+    omit = frozenset({"steps", "deadlines", "status"})
+    kept = {k: v for k, v in expected.items() if k not in omit}
+    assert list(c.as_dict(omit=omit).items()) == list(kept.items())
+    assert dataclasses.replace(c).as_dict(omit=omit) == kept
 
 
 def test_iso_memo_keeps_zone_and_fold_apart():

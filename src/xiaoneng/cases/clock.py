@@ -385,14 +385,13 @@ class Clock:
         out what the case keeps in columns of its own). Same content as ``dataclasses.asdict`` converted, built
         by walking cached field names: ``asdict`` deep-copies and dominated the write path's CPU time."""
         kind = type(self)
-        names = _FIELD_NAMES.get(kind)
-        if names is None:
-            names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+        names = _KEPT_NAMES.get((kind, omit))
+        if names is None:  # the fields left after ``omit`` (not serialised just to be dropped), per class and omit
+            names = _KEPT_NAMES[kind, omit] = tuple(f.name for f in fields(kind) if f.name not in omit)
+        values = self.__dict__  # every field (built by compute_clock or by __init__)
         data = {}
         for name in names:
-            if name in omit:
-                continue  # not serialised just to be dropped
-            v = getattr(self, name)
+            v = values[name]
             t = type(v)
             data[name] = v if t in _PLAIN else _iso(v) if t is datetime else _jsonable(v)
         data["elapsed_days"] = self.elapsed_days
@@ -408,6 +407,7 @@ STORED_IN_COLUMNS = frozenset({
     "calendar_confirmed", "next_check_at", "deadlines", "steps",
 })
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_KEPT_NAMES: dict[tuple[type, frozenset[str]], tuple[str, ...]] = {}
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 # isoformat() of the datetimes serialised lately, by value: the calendar hands out the same dues again and again,
