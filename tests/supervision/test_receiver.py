@@ -153,3 +153,45 @@ def test_irregularity_rules_run_without_the_case_instances_of_other_callers(coun
     assert {c.rule for c in new} <= set(IRREGULARITY_RULES) and new
     services.raise_passed("cases.case", kw["case_ids"], at(2026, 3, 9, 9))
     assert _cards() == given
+
+
+class _Case:
+    """Stands in for a re-derived case: only its instance dict is read."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+NOW = at(2026, 3, 9, 9)
+
+
+@pytest.mark.parametrize("deadlines, kept", [
+    ([], False),
+    ([{"rule": "case_limit", "level": "warning", "step": None, "at": (NOW + timedelta(days=1)).isoformat()}], False),
+    ([{"rule": "case_limit", "level": "warning", "step": None, "at": (NOW + timedelta(days=1)).isoformat()},
+      {"rule": "step_limit", "level": "yellow", "step": "a", "at": NOW.isoformat()}], True),  # at now: passed
+    ([{"rule": "case_limit", "level": "red", "step": None, "at": (NOW - timedelta(seconds=1)).isoformat()}], True),
+    ([{"rule": "case_limit", "level": "red", "step": None, "at": ""}], False),  # no instant: the query skips it too
+    ([{"rule": "case_limit", "level": "red", "step": None, "at": "not a time"}], True),  # left to the query
+    ([{"rule": "case_limit", "level": "red", "step": None, "at": "2026-03-01T09:00:00"}], True),  # naive: the query
+    (None, True),  # deadlines not in hand (deferred): the query decides
+    ("[]", True),  # not the engine's list
+])
+def test_only_cases_with_a_passed_deadline_are_read_for_cards(deadlines, kept):
+    case = _Case() if deadlines is None else _Case(deadlines=deadlines)
+    assert services._with_passed_deadlines([7], {7: case}, NOW) == ([7] if kept else [])
+
+
+def test_cases_not_handed_over_are_all_kept():
+    assert services._with_passed_deadlines([1, 2], None, NOW) == [1, 2]
+    assert services._with_passed_deadlines([1, 2], {1: _Case(deadlines=[])}, NOW) == [2]
+
+
+def test_a_late_batch_raises_its_passed_time_cards_through_the_filter(county):
+    kw = _mixed_batch(county)
+    assert services._with_passed_deadlines(kw["case_ids"], kw["cases"], NOW)  # some cases have passed deadlines
+    time_cards = Alert.objects.filter(rule__in=["case_limit", "step_limit"]).count()
+    assert time_cards
+    _clear()
+    services.on_events_recorded(sender=None, **{k: v for k, v in kw.items() if k != "cases"})  # unfiltered
+    assert Alert.objects.filter(rule__in=["case_limit", "step_limit"]).count() == time_cards

@@ -797,6 +797,31 @@ def evaluate_irregularities(case_ids: Sequence[int], now: datetime | None = None
     return insert_alerts(alerts)
 
 
+def _with_passed_deadlines(case_ids: Sequence[int], cases: Mapping[int, Any] | None, now: datetime) -> list[int]:
+    """The cases that can have a card to raise at ``now``: a deadline (as the engine has just derived it into
+    ``Case.deadlines``) at or before ``now``. A live feed's cases mostly have none, and :func:`raise_passed`
+    then has nothing to read. A case not handed over, or with deadlines not in hand, is kept (the query decides)."""
+    if not cases:
+        return list(case_ids)
+    kept = []
+    for case_id in case_ids:
+        case = cases.get(case_id)
+        deadlines = case.__dict__.get("deadlines") if case is not None else None
+        if type(deadlines) is not list or any(_passed(d, now) for d in deadlines):
+            kept.append(case_id)
+    return kept
+
+
+def _passed(deadline: Any, now: datetime) -> bool:
+    at = deadline.get("at") if type(deadline) is dict else None
+    if not at:
+        return False  # raise_passed skips a deadline without an instant as well
+    try:
+        return datetime.fromisoformat(at) <= now
+    except (TypeError, ValueError):
+        return True  # not ours to judge: the query reads it
+
+
 def on_events_recorded(sender=None, case_ids=None, events=None, histories=None, cases=None, **kwargs) -> None:
     """``cases.signals.events_recorded`` receiver: irregularities, and time-rule cards that had already passed
     when the events arrived (late reports, imports, a case closed after its dues). Never breaks recording."""
@@ -808,7 +833,7 @@ def on_events_recorded(sender=None, case_ids=None, events=None, histories=None, 
     try:
         with transaction.atomic():
             evaluate_irregularities(case_ids, now, histories, cases)
-            raise_passed("cases.case", case_ids, now)
+            raise_passed("cases.case", _with_passed_deadlines(case_ids, cases, now), now)
     except Exception:  # a supervision failure must not lose the events; the sweep catches up time rules
         logger.exception("supervision: evaluating recorded events failed for %d cases", len(case_ids))
 
