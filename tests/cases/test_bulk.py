@@ -5,7 +5,6 @@ import json
 import math
 
 import pytest
-from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -97,21 +96,3 @@ def test_rows_written_by_insert_rows_and_update_values_read_back_as_given(county
     step.refresh_from_db()
     assert (step.status, step.started_at, step.due, step.completed_at, step.actor_name, step.outcome) == (
         "done", occurred, None, occurred, "王五", "pass")
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner settings of PostgreSQL")
-def test_the_staged_update_leaves_the_planner_settings_as_it_found_them(county):
-    from django.db import transaction
-
-    from xiaoneng.cases.bulk import update_values
-    from xiaoneng.cases.models import CaseStep
-    from xiaoneng.cases.services import record_events
-
-    record_events([submitted("C1", at(2025, 9, 1), county)])
-    step = CaseStep.objects.filter(case__case_no="C1").first()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_mergejoin = off")  # a caller's own setting is kept too
-        update_values(CaseStep, ["actor_name"], [(step.pk, "王五")])
-        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
-        assert cursor.fetchone() == ("on", "off")
-    assert CaseStep.objects.get(pk=step.pk).actor_name == "王五"

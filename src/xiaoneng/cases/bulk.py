@@ -216,19 +216,8 @@ def update_values(model, field_names: Sequence[str], rows: Sequence[Sequence[Any
         insert_rows_into(model, staging, [meta.pk.attname, *field_names], rows)
         assignments = ", ".join(f"{qn(c)} = s.{qn(c)}" for c in columns)
         with conn.cursor() as cursor:
-            # One primary-key probe per staged row, whatever the table's size. The staging table has no
-            # statistics, and against a table of tens of thousands of rows the planner chose a hash join over a
-            # full scan of it: the whole table read for every batch (EXPLAIN ANALYZE, 1,500 steps staged against
-            # 40,000: the join 16.8 ms, the nested loop 9.9). Hash and merge joins are switched off for this
-            # statement only (set_config local to the transaction, then set back to what they were).
-            cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
-            hashjoin, mergejoin = cursor.fetchone()
-            cursor.execute("SELECT set_config('enable_hashjoin', 'off', true), "
-                           "set_config('enable_mergejoin', 'off', true)")
             cursor.execute(f"UPDATE {table} t SET {assignments} FROM {staging} s "  # noqa: S608
                            f"WHERE t.{pk} = s.{pk}")
-            cursor.execute("SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)",
-                           [hashjoin, mergejoin])
         return
     converters = _converters(model, field_names, conn)
     assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
